@@ -1,0 +1,17 @@
+//! `zkprof._native`: the RISC Zero zkVM from Python. Execute, prove and verify guest programs
+//! in-process (no Bonsai, no r0vm) and return exact numbers. The GIL is released while the zkVM runs.
+
+mod errors;
+mod zkvm;
+
+use pyo3::prelude::*;
+
+#[pymodule]
+fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("RISC0_VERSION", risc0_zkvm::VERSION)?;
+    m.add("MIN_SEGMENT_PO2", zkvm::MIN_SEGMENT_PO2)?;
+    m.add("MAX_SEGMENT_PO2", zkvm::MAX_SEGMENT_PO2)?;
+    errors::register(m)?;
+    zkvm::register(m)?;
+    Ok(())
+}

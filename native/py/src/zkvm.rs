@@ -1,0 +1,325 @@
+//! Execute, prove and verify RISC Zero programs, returning exact figures to Python.
+
+use std::cell::RefCell;
+use std::path::PathBuf;
+use std::rc::Rc;
+use std::time::Instant;
+
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyDict};
+use risc0_zkvm::sha::Digest;
+use risc0_zkvm::{
+    get_prover_server, ExecutorEnv, ExecutorImpl, ExitCode, NullSegmentRef, ProverOpts, Receipt,
+    Segment, SegmentRef, Session, SessionEvents, VerifierContext,
+};
+
+use crate::errors::{guarded, Failure};
+
+/// risc0 panics on a segment po2 below 14; above 22 the prover has no circuit.
+pub const MIN_SEGMENT_PO2: u32 = 14;
+pub const MAX_SEGMENT_PO2: u32 = 22;
+
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(program_from_elf, m)?)?;
+    m.add_function(wrap_pyfunction!(image_id, m)?)?;
+    m.add_function(wrap_pyfunction!(recursion_available, m)?)?;
+    m.add_function(wrap_pyfunction!(execute, m)?)?;
+    m.add_function(wrap_pyfunction!(prove, m)?)?;
+    m.add_function(wrap_pyfunction!(verify, m)?)?;
+    Ok(())
+}
+
+fn check_po2(po2: u32) -> Result<(), Failure> {
+    if (MIN_SEGMENT_PO2..=MAX_SEGMENT_PO2).contains(&po2) {
+        Ok(())
+    } else {
+        Err(Failure::Invalid(format!(
+            "segment_po2 must be in {MIN_SEGMENT_PO2}..={MAX_SEGMENT_PO2}, got {po2}"
+        )))
+    }
+}
+
+fn compute_image_id(program: &[u8]) -> Result<Digest, Failure> {
+    risc0_binfmt::compute_image_id(program)
+        .map_err(|e| Failure::Program(format!("not a valid R0BF program: {e:#}")))
+}
+
+/// Wraps a user ELF with the v1compat kernel into an R0BF program. Returns (program, image id hex).
+#[pyfunction]
+fn program_from_elf(py: Python<'_>, elf: &[u8]) -> PyResult<(Py<PyBytes>, String)> {
+    let elf = elf.to_vec();
+    let (program, id) = py.detach(move || {
+        guarded(|| {
+            if !elf.starts_with(b"\x7fELF") {
+                return Err(Failure::Program("not an ELF file (bad magic)".into()));
+            }
+            let program =
+                risc0_binfmt::ProgramBinary::new(&elf, risc0_zkos_v1compat::V1COMPAT_ELF).encode();
+            let id = compute_image_id(&program)
+                .map_err(|_| Failure::Program("the ELF cannot be loaded as a guest".into()))?;
+            Ok((program, id))
+        })
+    })?;
+    Ok((PyBytes::new(py, &program).unbind(), id.to_string()))
+}
+
+/// The image id (hex) of an R0BF program.
+#[pyfunction]
+fn image_id(py: Python<'_>, program: &[u8]) -> PyResult<String> {
+    let program = program.to_vec();
+    Ok(py.detach(move || guarded(|| compute_image_id(&program)))?.to_string())
+}
+
+/// Whether this build carries the recursion programs that succinct and Groth16 receipts need.
+/// Offline builds (DOCS_RS=1) embed an empty archive instead.
+#[pyfunction]
+fn recursion_available() -> bool {
+    recursion_programs_available()
+}
+
+fn recursion_programs_available() -> bool {
+    risc0_circuit_recursion::prove::zkr::get_all_zkrs().is_ok_and(|all| !all.is_empty())
+}
+
+/// What one execution produced.
+struct Execution {
+    session: Session,
+    segment_po2s: Vec<u32>,
+    execute_ms: f64,
+}
+
+fn run_executor(
+    program: &[u8],
+    input: &[u8],
+    po2: u32,
+    cycle_limit: Option<u64>,
+    pprof_path: Option<PathBuf>,
+    keep_segments: bool,
+) -> Result<Execution, Failure> {
+    check_po2(po2)?;
+    compute_image_id(program)?;
+    let mut builder = ExecutorEnv::builder();
+    builder.write_slice(input).segment_limit_po2(po2);
+    builder.session_limit(cycle_limit);
+    if let Some(path) = &pprof_path {
+        builder.enable_profiler(path);
+    }
+    let env = builder.build().map_err(|e| Failure::Other(format!("{e:#}")))?;
+    let start = Instant::now();
+    let mut exec = ExecutorImpl::from_elf(env, program)
+        .map_err(|e| Failure::Program(format!("cannot load program: {e:#}")))?;
+    let mut segment_po2s = Vec::new();
+    let session = if keep_segments {
+        // Proving needs the segments: risc0 keeps them in files in a temporary folder.
+        exec.run()
+    } else {
+        // Execute-only runs drop each segment once its size is recorded, so memory stays flat.
+        exec.run_with_callback(|segment: Segment| {
+            segment_po2s.push(segment.po2() as u32);
+            Ok(Box::new(NullSegmentRef) as Box<dyn SegmentRef>)
+        })
+    }
+    .map_err(|e| Failure::from_execution(&e))?;
+    let execute_ms = start.elapsed().as_secs_f64() * 1e3;
+    Ok(Execution { session, segment_po2s, execute_ms })
+}
+
+fn exit_code_parts(code: &ExitCode) -> (&'static str, u32) {
+    match code {
+        ExitCode::Halted(v) => ("halted", *v),
+        ExitCode::Paused(v) => ("paused", *v),
+        ExitCode::SystemSplit => ("system_split", 0),
+        ExitCode::SessionLimit => ("session_limit", 0),
+        _ => ("unknown", 0),
+    }
+}
+
+fn session_dict<'py>(
+    py: Python<'py>,
+    session: &Session,
+    segment_po2s: &[u32],
+    execute_ms: f64,
+) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    d.set_item("total_cycles", session.total_cycles)?;
+    d.set_item("user_cycles", session.user_cycles)?;
+    d.set_item("paging_cycles", session.paging_cycles)?;
+    d.set_item("reserved_cycles", session.reserved_cycles)?;
+    d.set_item("segments", session.segments.len())?;
+    d.set_item("segment_po2s", segment_po2s.to_vec())?;
+    let journal = session.journal.as_ref().map(|j| j.bytes.as_slice()).unwrap_or(&[]);
+    d.set_item("journal", PyBytes::new(py, journal))?;
+    let (exit_kind, exit_value) = exit_code_parts(&session.exit_code);
+    d.set_item("exit_code", exit_kind)?;
+    d.set_item("exit_value", exit_value)?;
+    d.set_item("execute_ms", execute_ms)?;
+    Ok(d)
+}
+
+/// Executes `program` (R0BF) on `input` (raw bytes on the guest's stdin) without proving.
+///
+/// Returns cycles (total, user, paging, reserved), segment count and po2s, journal, exit code and
+/// wall time. `pprof_path` writes RISC Zero's guest profile there.
+#[pyfunction]
+#[pyo3(signature = (program, input, segment_po2 = 20, cycle_limit = None, pprof_path = None))]
+fn execute<'py>(
+    py: Python<'py>,
+    program: &[u8],
+    input: &[u8],
+    segment_po2: u32,
+    cycle_limit: Option<u64>,
+    pprof_path: Option<PathBuf>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let (program, input) = (program.to_vec(), input.to_vec());
+    let run = py.detach(move || {
+        guarded(|| run_executor(&program, &input, segment_po2, cycle_limit, pprof_path, false))
+    })?;
+    session_dict(py, &run.session, &run.segment_po2s, run.execute_ms)
+}
+
+/// Records when each segment's proof starts and ends, so proving time splits per segment.
+#[derive(Default)]
+struct SegmentTimer {
+    started: RefCell<Option<Instant>>,
+    done: RefCell<Vec<(u32, f64)>>,
+}
+
+struct TimerHook(Rc<SegmentTimer>);
+
+impl SessionEvents for TimerHook {
+    fn on_pre_prove_segment(&self, _segment: &Segment) {
+        *self.0.started.borrow_mut() = Some(Instant::now());
+    }
+    fn on_post_prove_segment(&self, segment: &Segment) {
+        let ms = self.0.started.borrow().map(|t| t.elapsed().as_secs_f64() * 1e3).unwrap_or(0.0);
+        self.0.done.borrow_mut().push((segment.po2() as u32, ms));
+    }
+}
+
+struct Proof {
+    execution: Execution,
+    image_id: Digest,
+    prove_segments_ms: f64,
+    segment_prove_ms: Vec<f64>,
+    compress_ms: f64,
+    receipt: Receipt,
+    receipt_bytes: Vec<u8>,
+}
+
+fn receipt_options(kind: &str) -> Result<ProverOpts, Failure> {
+    let opts = match kind {
+        "composite" => return Ok(ProverOpts::composite()),
+        "succinct" => ProverOpts::succinct(),
+        "groth16" => ProverOpts::groth16(),
+        other => {
+            return Err(Failure::Invalid(format!(
+                "receipt_kind must be composite, succinct or groth16, got {other:?}"
+            )))
+        }
+    };
+    if !recursion_programs_available() {
+        return Err(Failure::Unsupported(format!(
+            "{kind} receipts need RISC Zero's recursion programs (recursion_zkr.zip), which this \
+             build does not carry (built offline with DOCS_RS=1); only composite receipts can be \
+             proved. Rebuild with network access or RECURSION_SRC_PATH pointing at the zip."
+        )));
+    }
+    Ok(opts)
+}
+
+fn prove_program(
+    program: &[u8],
+    input: &[u8],
+    po2: u32,
+    kind: &str,
+    cycle_limit: Option<u64>,
+) -> Result<Proof, Failure> {
+    let opts = receipt_options(kind)?;
+    let image_id = compute_image_id(program)?;
+    let mut execution = run_executor(program, input, po2, cycle_limit, None, true)?;
+    let timer = Rc::new(SegmentTimer::default());
+    execution.session.add_hook(TimerHook(timer.clone()));
+    let prover = get_prover_server(&ProverOpts::composite()).map_err(|e| Failure::Other(format!("{e:#}")))?;
+    let start = Instant::now();
+    let info = prover
+        .prove_session(&VerifierContext::default(), &execution.session)
+        .map_err(|e| Failure::Other(format!("proving failed: {e:#}")))?;
+    let prove_segments_ms = start.elapsed().as_secs_f64() * 1e3;
+    let mut receipt = info.receipt;
+    let start = Instant::now();
+    if kind != "composite" {
+        receipt = get_prover_server(&opts)
+            .and_then(|p| p.compress(&opts, &receipt))
+            .map_err(|e| Failure::Unsupported(format!("compressing to {kind} failed: {e:#}")))?;
+    }
+    let compress_ms = if kind == "composite" { 0.0 } else { start.elapsed().as_secs_f64() * 1e3 };
+    let receipt_bytes =
+        bincode::serialize(&receipt).map_err(|e| Failure::Other(format!("encoding receipt: {e}")))?;
+    let done = timer.done.borrow();
+    execution.segment_po2s = done.iter().map(|(po2, _)| *po2).collect();
+    let segment_prove_ms = done.iter().map(|(_, ms)| *ms).collect();
+    drop(done);
+    Ok(Proof {
+        execution,
+        image_id,
+        prove_segments_ms,
+        segment_prove_ms,
+        compress_ms,
+        receipt,
+        receipt_bytes,
+    })
+}
+
+/// Executes and proves `program` on `input`; `receipt_kind` is composite, succinct or groth16.
+///
+/// Returns the execute figures plus the time per phase (execute, segment proving, compression),
+/// per-segment proving times, the receipt (bincode bytes), its size and seal size, and the image id.
+#[pyfunction]
+#[pyo3(signature = (program, input, segment_po2 = 20, receipt_kind = "composite", cycle_limit = None))]
+fn prove<'py>(
+    py: Python<'py>,
+    program: &[u8],
+    input: &[u8],
+    segment_po2: u32,
+    receipt_kind: &str,
+    cycle_limit: Option<u64>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let (program, input, kind) = (program.to_vec(), input.to_vec(), receipt_kind.to_string());
+    let proof = py.detach(move || {
+        guarded(|| prove_program(&program, &input, segment_po2, &kind, cycle_limit))
+    })?;
+    let ex = &proof.execution;
+    let d = session_dict(py, &ex.session, &ex.segment_po2s, ex.execute_ms)?;
+    d.set_item("receipt_kind", receipt_kind)?;
+    d.set_item("image_id", proof.image_id.to_string())?;
+    d.set_item("prove_segments_ms", proof.prove_segments_ms)?;
+    d.set_item("segment_prove_ms", proof.segment_prove_ms)?;
+    d.set_item("compress_ms", proof.compress_ms)?;
+    d.set_item("receipt", PyBytes::new(py, &proof.receipt_bytes))?;
+    d.set_item("receipt_size", proof.receipt_bytes.len())?;
+    d.set_item("seal_size", proof.receipt.seal_size())?;
+    Ok(d)
+}
+
+fn verify_receipt(receipt: &[u8], image_id: &str) -> Result<(Vec<u8>, f64), Failure> {
+    let id = Digest::from_hex(image_id.trim_start_matches("0x"))
+        .map_err(|e| Failure::Invalid(format!("image_id is not a 32-byte hex digest: {e}")))?;
+    let receipt: Receipt = bincode::deserialize(receipt)
+        .map_err(|e| Failure::Receipt(format!("cannot decode receipt: {e}")))?;
+    let start = Instant::now();
+    receipt
+        .verify(id)
+        .map_err(|e| Failure::Receipt(format!("verification failed: {e}")))?;
+    Ok((receipt.journal.bytes, start.elapsed().as_secs_f64() * 1e3))
+}
+
+/// Verifies a receipt (bincode bytes from `prove`) against an image id. Returns journal and time.
+#[pyfunction]
+fn verify<'py>(py: Python<'py>, receipt: &[u8], image_id: &str) -> PyResult<Bound<'py, PyDict>> {
+    let (receipt, id) = (receipt.to_vec(), image_id.to_string());
+    let (journal, verify_ms) = py.detach(move || guarded(|| verify_receipt(&receipt, &id)))?;
+    let d = PyDict::new(py);
+    d.set_item("journal", PyBytes::new(py, &journal))?;
+    d.set_item("verify_ms", verify_ms)?;
+    Ok(d)
+}

@@ -1,0 +1,35 @@
+"""Shared fixtures: built guest programs (real zkVM, no mocks) and the shared state-test fixtures."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from zkprof.guest import GuestProgram, build_program
+from zkprof.paths import GUESTS_DIR, REPO_ROOT
+
+SHARED_FIXTURES = REPO_ROOT.parent / "shared" / "fixtures" / "state_tests"
+BUILD_DIR = REPO_ROOT / "build" / "guests"
+
+
+def built_guest(name: str) -> GuestProgram:
+    # Cargo makes a rebuild of an unchanged guest a no-op, so tests always run the current source.
+    return build_program(GUESTS_DIR / name, BUILD_DIR, quiet=True)
+
+
+@pytest.fixture(scope="session")
+def calibration() -> GuestProgram:
+    return built_guest("calibration")
+
+
+@pytest.fixture(scope="session")
+def calibration_bytes(calibration: GuestProgram) -> bytes:
+    return calibration.program_path.read_bytes()
+
+
+@pytest.fixture(scope="session")
+def shared_fixtures() -> Path:
+    if not SHARED_FIXTURES.is_dir():
+        pytest.skip(f"shared state-test fixtures not found at {SHARED_FIXTURES}")
+    return SHARED_FIXTURES

@@ -1,0 +1,3 @@
+from zkprof.cli import main
+
+raise SystemExit(main())

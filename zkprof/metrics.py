@@ -1,0 +1,134 @@
+"""The per-case metrics row: one versioned, documented Arrow schema, written atomically to Parquet.
+
+Every column has a unit (or "-"), kept in the Parquet schema metadata so a reader never guesses.
+A row is written whatever happened to the case: `status` says whether its numbers can be trusted.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from zkprof.atomic import write_atomic
+
+SCHEMA_VERSION = 1
+
+# Status of a case. Only "matched" rows describe a correct execution.
+MATCHED = "matched"  # ran, and its result equals the expected one
+MISMATCHED = "mismatched"  # ran, but the result differs (reason says what)
+SKIPPED = "skipped"  # not run (unsupported fork, filtered by the source)
+FAILED = "failed"  # could not be run to the end (guest panic, cycle limit, timeout, OOM, bad input)
+STATUSES = (MATCHED, MISMATCHED, SKIPPED, FAILED)
+
+# name -> (arrow type, unit, description)
+COLUMNS: dict[str, tuple[pa.DataType, str, str]] = {
+    "schema_version": (pa.int16(), "-", "version of this schema"),
+    "case_id": (pa.string(), "-", "stable, file-name-safe case id"),
+    "source": (pa.string(), "-", "input file, relative to the tests folder"),
+    "test_name": (pa.string(), "-", "test name inside the file"),
+    "fork": (pa.string(), "-", "Ethereum fork (state tests)"),
+    "index_data": (pa.int32(), "-", "post entry's data index"),
+    "index_gas": (pa.int32(), "-", "post entry's gas index"),
+    "index_value": (pa.int32(), "-", "post entry's value index"),
+    "group": (pa.string(), "-", "report group (default: the input's folder)"),
+    "action": (pa.string(), "-", "execute | prove"),
+    "status": (pa.string(), "-", "matched | mismatched | skipped | failed"),
+    "reason": (pa.string(), "-", "why a case is not matched; empty when matched"),
+    "guest": (pa.string(), "-", "guest program name"),
+    "image_id": (pa.string(), "-", "image id of the guest program that produced the row"),
+    "segment_po2": (pa.int8(), "log2(cycles)", "segment size limit used"),
+    "outcome": (
+        pa.string(),
+        "-",
+        "EVM outcome: success | revert | halt:<reason> | rejected:<kind>",
+    ),
+    "gas_used": (pa.int64(), "gas", "gas used by the transaction"),
+    "state_root": (pa.string(), "hex", "post-state root computed in the zkVM"),
+    "logs_hash": (pa.string(), "hex", "logs hash computed in the zkVM"),
+    "expected_state_root": (pa.string(), "hex", "post-state root the fixture expects"),
+    "expected_logs_hash": (pa.string(), "hex", "logs hash the fixture expects"),
+    "total_cycles": (pa.int64(), "cycles", "user + paging + reserved cycles"),
+    "user_cycles": (pa.int64(), "cycles", "cycles executing guest instructions"),
+    "paging_cycles": (pa.int64(), "cycles", "cycles paging memory in and out"),
+    "reserved_cycles": (pa.int64(), "cycles", "cycles reserved by the segment format"),
+    "segments": (pa.int32(), "count", "number of segments"),
+    "segment_po2s": (pa.list_(pa.int8()), "log2(cycles)", "po2 of each segment"),
+    "cycles_decode": (pa.int64(), "cycles", "guest region: reading and decoding the input"),
+    "cycles_transaction": (pa.int64(), "cycles", "guest region: running the transaction"),
+    "cycles_state_root": (pa.int64(), "cycles", "guest region: post-state root and logs hash"),
+    "cycles_per_gas": (pa.float64(), "cycles/gas", "total cycles per unit of gas"),
+    "execute_ms": (pa.float64(), "ms", "zkVM execution wall time"),
+    "native_ms": (pa.float64(), "ms", "same workload compiled natively (reference)"),
+    "prove_ms": (pa.float64(), "ms", "execution + segment proving + compression wall time"),
+    "prove_segments_ms": (pa.float64(), "ms", "proving all segments"),
+    "compress_ms": (pa.float64(), "ms", "lift/join/compress to the requested receipt kind"),
+    "verify_ms": (pa.float64(), "ms", "receipt verification wall time"),
+    "receipt_kind": (pa.string(), "-", "composite | succinct | groth16"),
+    "receipt_bytes": (pa.int64(), "bytes", "serialized receipt size"),
+    "seal_bytes": (pa.int64(), "bytes", "seal size inside the receipt"),
+    "prove_cycles_per_s": (pa.float64(), "cycles/s", "proving throughput: total cycles / prove_ms"),
+    "peak_rss_bytes": (pa.int64(), "bytes", "peak resident memory of the job while the case ran"),
+    "risc0_version": (pa.string(), "-", "risc0-zkvm version"),
+    "zkprof_version": (pa.string(), "-", "zkprof version"),
+    "timestamp": (pa.timestamp("us", tz="UTC"), "UTC", "when the row was written"),
+    "host_id": (pa.string(), "-", "host the case ran on"),
+}
+
+SCHEMA = pa.schema(
+    [pa.field(name, typ, metadata={"unit": unit, "description": desc})
+     for name, (typ, unit, desc) in COLUMNS.items()],
+    metadata={"zkprof.schema_version": str(SCHEMA_VERSION)},
+)  # fmt: skip
+
+
+def unit(column: str) -> str:
+    return COLUMNS[column][1]
+
+
+def to_table(rows: Iterable[Mapping[str, Any]]) -> pa.Table:
+    """Rows (dicts; missing columns are null) -> a table with exactly SCHEMA."""
+    rows = list(rows)
+    unknown = {k for r in rows for k in r} - COLUMNS.keys()
+    if unknown:
+        raise ValueError(f"unknown metric columns: {sorted(unknown)}")
+    arrays = {name: [r.get(name) for r in rows] for name in COLUMNS}
+    return pa.table(arrays, schema=SCHEMA)
+
+
+def write_rows(rows: Iterable[Mapping[str, Any]], path: Path) -> None:
+    """Write rows to Parquet atomically: a truncated file is never read as valid."""
+    table = to_table(rows)
+    write_atomic(path, lambda tmp: pq.write_table(table, tmp, compression="zstd"))
+
+
+def read_table(paths: Iterable[Path]) -> pa.Table:
+    """Read per-case files into one table of SCHEMA (older schema versions are refused)."""
+    tables = []
+    for path in paths:
+        table = pq.read_table(path)
+        version = (table.schema.metadata or {}).get(b"zkprof.schema_version", b"?").decode()
+        if version != str(SCHEMA_VERSION):
+            raise ValueError(f"{path}: metrics schema version {version}, expected {SCHEMA_VERSION}")
+        tables.append(table.cast(SCHEMA))
+    return pa.concat_tables(tables) if tables else SCHEMA.empty_table()
+
+
+def describe() -> str:
+    """The schema as a markdown table (README and `zkprof schema`)."""
+    lines = ["| column | type | unit | description |", "|---|---|---|---|"]
+    for name, (typ, unit_, desc) in COLUMNS.items():
+        lines.append(f"| `{name}` | {typ} | {unit_} | {desc} |")
+    return "\n".join(lines)
+
+
+def schema_json() -> str:
+    return json.dumps(
+        {"version": SCHEMA_VERSION,
+         "columns": {n: {"type": str(t), "unit": u, "description": d} for n, (t, u, d) in COLUMNS.items()}},
+        indent=2,
+    )  # fmt: skip

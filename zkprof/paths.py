@@ -1,0 +1,19 @@
+"""Where zkprof keeps things outside the results folder: build caches that survive fresh clones."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+NATIVE_DIR = REPO_ROOT / "native"
+GUESTS_DIR = NATIVE_DIR / "guests"
+
+
+def cache_dir() -> Path:
+    """Build output lives outside the clone so a fresh clone (CI) reuses earlier builds."""
+    base = (
+        os.environ.get("ZKPROF_CACHE_DIR")
+        or Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "zkprof"
+    )
+    return Path(base)

@@ -1,0 +1,210 @@
+"""Run one guest program on one input in the zkVM (execute, or prove and verify) and measure it.
+
+The zkVM runs in a forked child process so that a per-case timeout, a crash or the kernel's OOM
+killer ends only that child: the parent records a failed row with the reason instead of a hole, and
+retries an out-of-memory proof with a smaller segment po2.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import resource
+import signal
+import time
+from dataclasses import dataclass, replace
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+EXECUTE = "execute"
+PROVE = "prove"
+ACTIONS = (EXECUTE, PROVE)
+
+
+class CaseFailure(Exception):
+    """The case could not be run to the end; the message is the reason recorded in its row."""
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    action: str = EXECUTE
+    segment_po2: int = 20
+    cycle_limit: int | None = None
+    receipt_kind: str = "composite"
+    timeout_s: float | None = None
+    pprof_path: Path | None = None
+    # Address-space cap for the child (bytes); allocation beyond it fails like an out-of-memory.
+    memory_limit: int | None = None
+    # On out-of-memory, retry proving with po2 - 1 down to this.
+    min_po2_on_oom: int = 14
+
+
+def reset_peak_rss() -> None:
+    """Reset the kernel's high-water mark of this process (Linux `clear_refs` 5)."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        pass
+
+
+def peak_rss_bytes() -> int:
+    """Peak resident set of this process since the last reset, in bytes (VmHWM is in kB)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) * 1024
+    # Not Linux: ru_maxrss is kB on Linux but bytes on macOS; only reached off Linux.
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+def measure(program: bytes, guest_input: bytes, settings: RunSettings) -> dict[str, Any]:
+    """In this process: execute, or prove + verify. Returns metric fields and the journal."""
+    from zkprof import _native
+
+    reset_peak_rss()
+    if settings.action == EXECUTE:
+        run = _native.execute(
+            program,
+            guest_input,
+            segment_po2=settings.segment_po2,
+            cycle_limit=settings.cycle_limit,
+            pprof_path=str(settings.pprof_path) if settings.pprof_path else None,
+        )
+        out = _session_fields(run)
+    elif settings.action == PROVE:
+        start = time.perf_counter()
+        run = _native.prove(
+            program,
+            guest_input,
+            segment_po2=settings.segment_po2,
+            receipt_kind=settings.receipt_kind,
+            cycle_limit=settings.cycle_limit,
+        )
+        prove_ms = (time.perf_counter() - start) * 1e3
+        checked = _native.verify(run["receipt"], run["image_id"])
+        if checked["journal"] != run["journal"]:
+            raise CaseFailure("verified journal differs from the executed one")
+        out = _session_fields(run)
+        out |= {
+            "prove_ms": prove_ms,
+            "prove_segments_ms": run["prove_segments_ms"],
+            "compress_ms": run["compress_ms"],
+            "verify_ms": checked["verify_ms"],
+            "receipt_kind": run["receipt_kind"],
+            "receipt_bytes": run["receipt_size"],
+            "seal_bytes": run["seal_size"],
+            "prove_cycles_per_s": run["total_cycles"] / (prove_ms / 1e3),
+            "segment_prove_ms": run["segment_prove_ms"],
+            "receipt": run["receipt"],
+        }
+    else:
+        raise ValueError(f"action must be one of {ACTIONS}, got {settings.action!r}")
+    out["peak_rss_bytes"] = peak_rss_bytes()
+    return out
+
+
+def _session_fields(run: dict[str, Any]) -> dict[str, Any]:
+    if run["exit_code"] != "halted" or run["exit_value"] != 0:
+        raise CaseFailure(f"guest exited with {run['exit_code']}({run['exit_value']})")
+    keys = ("total_cycles", "user_cycles", "paging_cycles", "reserved_cycles", "segments")
+    fields = {k: run[k] for k in keys}
+    fields |= {
+        "segment_po2s": run["segment_po2s"],
+        "execute_ms": run["execute_ms"],
+        "journal": run["journal"],
+    }
+    return fields
+
+
+def _child(conn: Connection, program: bytes, guest_input: bytes, settings: RunSettings) -> None:
+    if settings.memory_limit:
+        resource.setrlimit(resource.RLIMIT_AS, (settings.memory_limit, settings.memory_limit))
+    try:
+        conn.send(("ok", measure(program, guest_input, settings)))
+    except BaseException as err:  # report every failure to the parent, whatever its kind
+        conn.send(("error", _describe(err)))
+    finally:
+        conn.close()
+
+
+def _describe(err: BaseException) -> str:
+    from zkprof import _native
+
+    kinds = {
+        _native.GuestPanic: "guest panicked",
+        _native.CycleLimitExceeded: "cycle limit reached",
+        _native.ProgramError: "bad program",
+        _native.ReceiptError: "receipt failed verification",
+        _native.UnsupportedReceiptKind: "unsupported receipt kind",
+        MemoryError: "out of memory",
+    }
+    for kind, label in kinds.items():
+        if isinstance(err, kind):
+            return f"{label}: {err}"
+    return f"{type(err).__name__}: {err}"
+
+
+def _is_out_of_memory(reason: str) -> bool:
+    return reason.startswith("out of memory") or "memory allocation" in reason
+
+
+def measure_isolated(program: bytes, guest_input: bytes, settings: RunSettings) -> dict[str, Any]:
+    """`measure` in a forked child with a timeout. Raises CaseFailure with the reason.
+
+    An out-of-memory proof (killed by the kernel, or an allocation beyond `memory_limit`) is retried
+    with a smaller segment po2; the returned fields say which po2 finally worked.
+    """
+    attempt = settings
+    while True:
+        try:
+            fields = _measure_in_child(program, guest_input, attempt)
+            fields["segment_po2"] = attempt.segment_po2
+            if attempt is not settings:
+                fields["retried_po2"] = f"out of memory at po2 {settings.segment_po2}"
+            return fields
+        except CaseFailure as failure:
+            reason = str(failure)
+            smaller = attempt.segment_po2 - 1
+            if attempt.action == PROVE and _is_out_of_memory(reason) and smaller >= attempt.min_po2_on_oom:
+                attempt = replace(attempt, segment_po2=smaller)
+                continue
+            raise
+
+
+def _measure_in_child(program: bytes, guest_input: bytes, settings: RunSettings) -> dict[str, Any]:
+    ctx = mp.get_context("fork")
+    parent_conn, child_conn = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=_child, args=(child_conn, program, guest_input, settings))
+    proc.start()
+    child_conn.close()
+    deadline = None if settings.timeout_s is None else time.monotonic() + settings.timeout_s
+    result = None
+    while result is None:
+        remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
+        if parent_conn.poll(remaining if remaining is not None else 1.0):
+            try:
+                result = parent_conn.recv()
+            except EOFError:
+                break  # the child died without reporting
+        elif deadline is not None and time.monotonic() >= deadline:
+            proc.kill()
+            proc.join()
+            raise CaseFailure(f"timeout: no result after {settings.timeout_s:g} s")
+        elif not proc.is_alive() and not parent_conn.poll(0):
+            break
+    proc.join()
+    if result is None:
+        code = proc.exitcode
+        if code is not None and code < 0 and -code == signal.SIGKILL:
+            raise CaseFailure("out of memory: the zkVM process was killed (SIGKILL)")
+        if code is not None and code < 0 and -code == signal.SIGABRT:
+            raise CaseFailure("out of memory: memory allocation failed (process aborted)")
+        raise CaseFailure(f"the zkVM process died (exit code {code})")
+    status, payload = result
+    if status != "ok":
+        raise CaseFailure(payload)
+    return payload
+
+
+def host_id() -> str:
+    return os.uname().nodename
