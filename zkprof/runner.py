@@ -7,6 +7,7 @@ retries an out-of-memory proof with a smaller segment po2.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing as mp
 import os
 import resource
@@ -42,10 +43,8 @@ class RunSettings:
 
 def reset_peak_rss() -> None:
     """Reset the kernel's high-water mark of this process (Linux `clear_refs` 5)."""
-    try:
+    with contextlib.suppress(OSError):
         Path("/proc/self/clear_refs").write_text("5")
-    except OSError:
-        pass
 
 
 def peak_rss_bytes() -> int:
@@ -165,7 +164,11 @@ def measure_isolated(program: bytes, guest_input: bytes, settings: RunSettings) 
         except CaseFailure as failure:
             reason = str(failure)
             smaller = attempt.segment_po2 - 1
-            if attempt.action == PROVE and _is_out_of_memory(reason) and smaller >= attempt.min_po2_on_oom:
+            if (
+                attempt.action == PROVE
+                and _is_out_of_memory(reason)
+                and smaller >= attempt.min_po2_on_oom
+            ):
                 attempt = replace(attempt, segment_po2=smaller)
                 continue
             raise

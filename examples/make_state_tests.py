@@ -1,0 +1,930 @@
+"""Generate zkprof's built-in example state tests (examples/state_tests/).
+
+Each example is a GeneralStateTests-format file (fork Cancun, chain id 1) whose expected
+post-state root and logs hash come from the Ethereum execution specs (the PyPI package
+``ethereum-execution``), not from zkprof: every case's transaction is signed and run
+through ``ethereum.forks.cancun.fork.process_transaction`` on a spec ``State`` built
+from the test's ``pre``, exactly as ethereum/tests fills state tests (one transaction,
+no block rewards or system calls).
+
+Usage::
+
+    pip install ethereum-execution
+    python examples/make_state_tests.py            # (re)write examples/state_tests/
+    python examples/make_state_tests.py --check    # exit 1 if the files are stale
+
+The output is deterministic: signatures are RFC 6979 and the JSON is key-sorted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import hashlib
+import json
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import coincurve
+from ethereum.crypto.hash import keccak256
+from ethereum.exceptions import (
+    EthereumException,
+    InsufficientBalanceError,
+    InsufficientTransactionGasError,
+    NonceMismatchError,
+)
+from ethereum.forks.cancun import fork as cancun
+from ethereum.forks.cancun import state as cancun_state
+from ethereum.forks.cancun import transactions as cancun_tx
+from ethereum.forks.cancun.blocks import decode_receipt
+from ethereum.forks.cancun.fork_types import Account
+from ethereum.forks.cancun.trie import trie_get
+from ethereum.forks.cancun.vm import BlockEnvironment, BlockOutput
+from ethereum_rlp import rlp
+from ethereum_types.bytes import Bytes, Bytes0, Bytes20, Bytes32
+from ethereum_types.numeric import U64, U256, Uint
+
+GENERATOR = "examples/make_state_tests.py"
+SPEC_PACKAGE = "ethereum-execution"
+OUT_DIR = Path(__file__).resolve().parent / "state_tests"
+FORK = "Cancun"
+CHAIN_ID = 1
+
+# The well-known ethereum/tests key; its address is derived below, not assumed.
+SECRET_KEY = 0x45A915E4D060149EB4365960E6A7A45F334393093061116B197E3240065FF2D8
+COINBASE = "0x2adc25665018aa1fe0e6bc666dac8fc2697ff9ba"
+SENDER_BALANCE = 1000 * 10**18
+GAS_PRICE = 10
+MAX_EXAMPLE_GAS = 1_000_000
+
+# Spec exception classes behind the EEST names used in expectException.
+EXCEPTION_CLASSES: dict[str, type[EthereumException]] = {
+    "TransactionException.INTRINSIC_GAS_TOO_LOW": InsufficientTransactionGasError,
+    "TransactionException.INSUFFICIENT_ACCOUNT_FUNDS": InsufficientBalanceError,
+    "TransactionException.NONCE_MISMATCH_TOO_HIGH": NonceMismatchError,
+    "TransactionException.NONCE_MISMATCH_TOO_LOW": NonceMismatchError,
+}
+
+# ---------------------------------------------------------------------------------
+# A tiny EVM assembler: one instruction per line, ";" comments, "name:" labels (they
+# emit nothing: write JUMPDEST yourself), "PUSH <n>" picks the smallest PUSHn,
+# "PUSH @label" is a PUSH2 of the label's offset, ".data 0x..." embeds raw bytes.
+
+OPCODES: dict[str, int] = {
+    "STOP": 0x00, "ADD": 0x01, "MUL": 0x02, "SUB": 0x03, "DIV": 0x04, "MOD": 0x06,
+    "ADDMOD": 0x08, "MULMOD": 0x09, "EXP": 0x0A, "LT": 0x10, "GT": 0x11, "EQ": 0x14,
+    "ISZERO": 0x15, "AND": 0x16, "OR": 0x17, "XOR": 0x18, "NOT": 0x19, "SHL": 0x1B,
+    "SHR": 0x1C, "SHA3": 0x20, "ADDRESS": 0x30, "CALLER": 0x33, "CALLVALUE": 0x34,
+    "CALLDATALOAD": 0x35, "CALLDATASIZE": 0x36, "CODECOPY": 0x39, "RETURNDATASIZE": 0x3D,
+    "POP": 0x50, "MLOAD": 0x51, "MSTORE": 0x52, "MSTORE8": 0x53, "SLOAD": 0x54,
+    "SSTORE": 0x55, "JUMP": 0x56, "JUMPI": 0x57, "GAS": 0x5A, "JUMPDEST": 0x5B,
+    "TLOAD": 0x5C, "TSTORE": 0x5D, "PUSH0": 0x5F, "CALL": 0xF1, "RETURN": 0xF3,
+    "STATICCALL": 0xFA, "REVERT": 0xFD,
+    **{f"DUP{i}": 0x7F + i for i in range(1, 17)},
+    **{f"SWAP{i}": 0x8F + i for i in range(1, 17)},
+    **{f"LOG{i}": 0xA0 + i for i in range(5)},
+}  # fmt: skip
+
+
+def assemble(source: str) -> bytes:
+    """Assemble the mini-language above (two passes so labels may be used before defined)."""
+    items: list[bytes | str] = []  # bytes, or the name of a label whose PUSH2 is pending
+    labels: dict[str, int] = {}
+    offset = 0
+    for number, raw_line in enumerate(source.splitlines(), 1):
+        line = raw_line.split(";", 1)[0].strip()
+        if not line:
+            continue
+        if line.endswith(":"):
+            labels[line[:-1]] = offset
+            continue
+        op, *args = line.split()
+        if op == ".data":
+            chunk = bytes.fromhex(args[0].removeprefix("0x"))
+        elif op.startswith("PUSH") and op != "PUSH0":
+            if len(args) != 1:
+                raise ValueError(f"line {number}: {op} needs one argument")
+            if args[0].startswith("@"):
+                if op not in ("PUSH", "PUSH2"):
+                    raise ValueError(f"line {number}: labels are pushed with PUSH2")
+                items.append(args[0][1:])
+                offset += 3
+                continue
+            value = int(args[0], 0)
+            size = max(1, (value.bit_length() + 7) // 8) if op == "PUSH" else int(op[4:])
+            chunk = bytes([0x5F + size]) + value.to_bytes(size, "big")
+        elif op in OPCODES and not args:
+            chunk = bytes([OPCODES[op]])
+        else:
+            raise ValueError(f"line {number}: cannot assemble {line!r}")
+        items.append(chunk)
+        offset += len(chunk)
+    return b"".join(
+        item if isinstance(item, bytes) else b"\x61" + labels[item].to_bytes(2, "big")
+        for item in items
+    )
+
+
+# ---------------------------------------------------------------------------------
+# Reference execution with the execution specs.
+
+
+def _int(value: str) -> int:
+    return int(value, 16) if value.startswith("0x") else int(value)
+
+
+def _raw(value: str) -> bytes:
+    return bytes.fromhex(value.removeprefix("0x"))
+
+
+def _address_of(secret_key: int) -> bytes:
+    public = coincurve.PrivateKey.from_int(secret_key).public_key.format(compressed=False)
+    return keccak256(public[1:])[12:]
+
+
+def _sign(message_hash: bytes, secret_key: int) -> tuple[int, int, int]:
+    """(r, s, recovery id); libsecp256k1 signs deterministically with a low s."""
+    sig = coincurve.PrivateKey.from_int(secret_key).sign_recoverable(message_hash, hasher=None)
+    return int.from_bytes(sig[:32], "big"), int.from_bytes(sig[32:64], "big"), sig[64]
+
+
+def build_state(pre: Mapping[str, Any]) -> cancun_state.State:
+    state = cancun_state.State()
+    for address_hex, account in pre.items():
+        address = Bytes20(_raw(address_hex))
+        cancun_state.set_account(
+            state,
+            address,
+            Account(
+                nonce=Uint(_int(account["nonce"])),
+                balance=U256(_int(account["balance"])),
+                code=Bytes(_raw(account["code"])),
+            ),
+        )
+        for key, value in account.get("storage", {}).items():
+            cancun_state.set_storage(
+                state, address, Bytes32(_int(key).to_bytes(32, "big")), U256(_int(value))
+            )
+    return state
+
+
+def build_transaction(
+    tx: Mapping[str, Any], indexes: tuple[int, int, int], chain_id: int
+) -> cancun_tx.Transaction:
+    """The signed spec transaction for one (data, gas, value) combination."""
+    d, g, v = indexes
+    to = Bytes0(b"") if tx["to"] == "" else Bytes20(_raw(tx["to"]))
+    common: dict[str, Any] = {
+        "nonce": U256(_int(tx["nonce"])),
+        "gas": Uint(_int(tx["gasLimit"][g])),
+        "to": to,
+        "value": U256(_int(tx["value"][v])),
+        "data": Bytes(_raw(tx["data"][d])),
+        "r": U256(0),
+        "s": U256(0),
+    }
+    access_lists = tx.get("accessLists")
+    raw_access = access_lists[d] if access_lists is not None else None
+    access = tuple(
+        cancun_tx.Access(
+            account=Bytes20(_raw(entry["address"])),
+            slots=tuple(Bytes32(_raw(key)) for key in entry["storageKeys"]),
+        )
+        for entry in raw_access or ()
+    )
+    secret_key = _int(tx["secretKey"])
+    unsigned: cancun_tx.Transaction
+    if "maxFeePerGas" in tx:
+        if "blobVersionedHashes" in tx or "authorizationList" in tx:
+            raise ValueError("blob and set-code transactions are not supported here")
+        unsigned = cancun_tx.FeeMarketTransaction(
+            chain_id=U64(chain_id),
+            max_priority_fee_per_gas=Uint(_int(tx["maxPriorityFeePerGas"])),
+            max_fee_per_gas=Uint(_int(tx["maxFeePerGas"])),
+            access_list=access,
+            y_parity=U256(0),
+            **common,
+        )
+        r, s, parity = _sign(cancun_tx.signing_hash_1559(unsigned), secret_key)
+    elif raw_access is not None:
+        unsigned = cancun_tx.AccessListTransaction(
+            chain_id=U64(chain_id),
+            gas_price=Uint(_int(tx["gasPrice"])),
+            access_list=access,
+            y_parity=U256(0),
+            **common,
+        )
+        r, s, parity = _sign(cancun_tx.signing_hash_2930(unsigned), secret_key)
+    else:
+        unsigned = cancun_tx.LegacyTransaction(
+            gas_price=Uint(_int(tx["gasPrice"])), v=U256(0), **common
+        )
+        r, s, parity = _sign(cancun_tx.signing_hash_155(unsigned, U64(chain_id)), secret_key)
+        # EIP-155: v carries the chain id.
+        return dataclasses.replace(
+            unsigned, v=U256(35 + 2 * chain_id + parity), r=U256(r), s=U256(s)
+        )
+    return dataclasses.replace(unsigned, y_parity=U256(parity), r=U256(r), s=U256(s))
+
+
+def transaction_bytes(tx: cancun_tx.Transaction) -> bytes:
+    encoded = cancun_tx.encode_transaction(tx)
+    return rlp.encode(encoded) if isinstance(encoded, cancun_tx.LegacyTransaction) else encoded
+
+
+@dataclass(frozen=True)
+class ReferenceResult:
+    state_root: bytes
+    logs_hash: bytes
+    gas_used: int
+    # The spec's rejection of the transaction, or None if it was included.
+    error: EthereumException | None
+    # Whether execution succeeded (False on revert/exceptional halt, or if rejected).
+    succeeded: bool
+    txbytes: bytes
+    state: cancun_state.State = field(repr=False)
+
+
+def run_reference(
+    test: Mapping[str, Any],
+    fork: str,
+    indexes: tuple[int, int, int],
+    chain_id: int = CHAIN_ID,
+) -> ReferenceResult:
+    """Apply one case of a state test (GeneralStateTests JSON) with the Cancun spec."""
+    if fork != "Cancun":
+        raise ValueError(f"only Cancun is wired up here, not {fork!r}")
+    env = test["env"]
+    state = build_state(test["pre"])
+    block_env = BlockEnvironment(
+        chain_id=U64(chain_id),
+        state=state,
+        block_gas_limit=Uint(_int(env["currentGasLimit"])),
+        block_hashes=[],
+        coinbase=Bytes20(_raw(env["currentCoinbase"])),
+        number=Uint(_int(env["currentNumber"])),
+        base_fee_per_gas=Uint(_int(env["currentBaseFee"])),
+        time=U256(_int(env["currentTimestamp"])),
+        prev_randao=Bytes32(_int(env["currentRandom"]).to_bytes(32, "big")),
+        excess_blob_gas=U64(_int(env.get("currentExcessBlobGas", "0x0"))),
+        parent_beacon_block_root=Bytes32(bytes(32)),
+    )
+    tx = build_transaction(test["transaction"], indexes, chain_id)
+    block_output = BlockOutput()
+    error: EthereumException | None = None
+    succeeded = False
+    try:
+        cancun.process_transaction(block_env, block_output, tx, Uint(0))
+    except EthereumException as exc:
+        # A rejected transaction leaves the pre-state untouched, as in ethereum/tests.
+        error = exc
+        state = build_state(test["pre"])
+    else:
+        receipt = trie_get(block_output.receipts_trie, rlp.encode(Uint(0)))
+        assert receipt is not None
+        succeeded = decode_receipt(receipt).succeeded
+    return ReferenceResult(
+        state_root=bytes(cancun_state.state_root(state)),
+        logs_hash=bytes(keccak256(rlp.encode(block_output.block_logs))),
+        gas_used=int(block_output.block_gas_used),
+        error=error,
+        succeeded=succeeded,
+        txbytes=transaction_bytes(tx),
+        state=state,
+    )
+
+
+def storage_of(result: ReferenceResult, address: str, slot: int) -> int:
+    return int(
+        cancun_state.get_storage(
+            result.state, Bytes20(_raw(address)), Bytes32(slot.to_bytes(32, "big"))
+        )
+    )
+
+
+# ---------------------------------------------------------------------------------
+# The examples.
+
+
+def _hex(value: int) -> str:
+    """ethereum/tests style: even-length hex."""
+    digits = f"{value:x}"
+    return "0x" + ("0" * (len(digits) % 2)) + digits
+
+
+def _word(value: int) -> str:
+    return "0x" + value.to_bytes(32, "big").hex()
+
+
+SENDER = "0x" + _address_of(SECRET_KEY).hex()
+RECIPIENT = "0x0000000000000000000000000000000000c0ffee"
+CONTRACT = "0x00000000000000000000000000000000000c0de0"
+
+ENV = {
+    "currentBaseFee": _hex(10),
+    "currentCoinbase": COINBASE,
+    "currentDifficulty": _hex(0x020000),
+    "currentExcessBlobGas": _hex(0),
+    "currentGasLimit": _hex(100_000_000),
+    "currentNumber": _hex(1),
+    "currentRandom": _word(0x020000),
+    "currentTimestamp": _hex(1000),
+}
+
+
+def _account(
+    balance: int = 0, code: bytes = b"", storage: Mapping[int, int] | None = None, nonce: int = 0
+) -> dict[str, Any]:
+    return {
+        "balance": _hex(balance),
+        "code": "0x" + code.hex(),
+        "nonce": _hex(nonce),
+        "storage": {_hex(k): _hex(v) for k, v in (storage or {}).items()},
+    }
+
+
+def _pre(**extra: dict[str, Any]) -> dict[str, Any]:
+    pre = {SENDER: _account(SENDER_BALANCE)}
+    pre.update(extra)
+    return pre
+
+
+def _legacy_tx(to: str, data: list[bytes], gas: list[int], value: list[int]) -> dict[str, Any]:
+    return {
+        "data": ["0x" + item.hex() for item in data],
+        "gasLimit": [_hex(item) for item in gas],
+        "gasPrice": _hex(GAS_PRICE),
+        "nonce": _hex(0),
+        "secretKey": _word(SECRET_KEY),
+        "sender": SENDER,
+        "to": to,
+        "value": [_hex(item) for item in value],
+    }
+
+
+Check = Callable[[tuple[int, int, int], ReferenceResult], None]
+
+
+@dataclass(frozen=True)
+class PostEntry:
+    indexes: tuple[int, int, int]
+    expect_exception: str | None = None
+
+
+@dataclass(frozen=True)
+class Example:
+    """One test of an example file; ``check`` asserts what the case must have done."""
+
+    path: str  # relative to examples/state_tests/
+    name: str
+    comment: str
+    pre: dict[str, Any]
+    transaction: dict[str, Any]
+    post: tuple[PostEntry, ...]
+    check: Check | None = None
+
+
+def _expect_storage(
+    address: str, expected: Callable[[tuple[int, int, int]], dict[int, int]]
+) -> Check:
+    def check(indexes: tuple[int, int, int], result: ReferenceResult) -> None:
+        for slot, value in expected(indexes).items():
+            actual = storage_of(result, address, slot)
+            if actual != value:
+                raise AssertionError(f"slot {slot:#x} is {actual:#x}, expected {value:#x}")
+
+    return check
+
+
+def value_transfer_examples() -> list[Example]:
+    recipient_pre = {RECIPIENT: _account(balance=1)}
+    gas = [21_000]
+    one_ether = 10**18
+    with_access_list = _legacy_tx(RECIPIENT, [b""], [30_000], [one_ether])
+    with_access_list["accessLists"] = [[{"address": RECIPIENT, "storageKeys": [_word(0)]}]]
+    fee_market = _legacy_tx("0x" + "00" * 18 + "be11", [b""], gas, [12345])
+    del fee_market["gasPrice"]
+    fee_market.update(maxFeePerGas=_hex(100), maxPriorityFeePerGas=_hex(2))
+    return [
+        Example(
+            "transfer/value_transfer.json",
+            "value_transfer",
+            "Legacy transfer to an existing account, two values (1 wei, 1 ether).",
+            _pre(**recipient_pre),
+            _legacy_tx(RECIPIENT, [b""], gas, [1, one_ether]),
+            (PostEntry((0, 0, 0)), PostEntry((0, 0, 1))),
+        ),
+        Example(
+            "transfer/value_transfer.json",
+            "value_transfer_access_list",
+            "EIP-2930 (type 1) transfer with an access list.",
+            _pre(**recipient_pre),
+            with_access_list,
+            (PostEntry((0, 0, 0)),),
+        ),
+        Example(
+            "transfer/value_transfer.json",
+            "value_transfer_new_account_1559",
+            "EIP-1559 (type 2) transfer that creates the recipient account.",
+            _pre(),
+            fee_market,
+            (PostEntry((0, 0, 0)),),
+        ),
+    ]
+
+
+ARITH_LOOP = assemble(
+    """
+        PUSH 0x00
+        CALLDATALOAD            ; [n]            iterations, from calldata
+        PUSH 0x01               ; [n, acc]
+    loop:
+        JUMPDEST
+        DUP2
+        ISZERO
+        PUSH @done
+        JUMPI                   ; leave when n == 0
+        DUP1
+        PUSH 13
+        SHR                     ; [n, acc, acc >> 13]
+        SWAP1
+        PUSH 0x9e3779b97f4a7c15
+        MUL                     ; [n, acc >> 13, acc * K]
+        DUP3
+        ADD                     ; [n, acc >> 13, acc * K + n]
+        XOR                     ; [n, acc']
+        SWAP1
+        PUSH 0x01
+        SWAP1
+        SUB                     ; [acc', n - 1]
+        SWAP1                   ; [n - 1, acc']
+        PUSH @loop
+        JUMP
+    done:
+        JUMPDEST                ; [0, acc]
+        DUP1
+        PUSH 0x00
+        SSTORE                  ; slot 0 = acc
+        PUSH 0x00
+        MSTORE                  ; mem[0:32] = acc
+        PUSH 0x0a11             ; topic
+        PUSH 0x20
+        PUSH 0x00
+        LOG1                    ; log(mem[0:32], topic)
+        STOP
+    """
+)
+
+
+def _arith_loop_model(n: int) -> int:
+    """The loop in Python, to check the spec's result independently."""
+    acc = 1
+    for i in range(n, 0, -1):
+        acc = ((acc * 0x9E3779B97F4A7C15 + i) % 2**256) ^ (acc >> 13)
+    return acc
+
+
+def arith_loop_examples() -> list[Example]:
+    iterations = [32, 128]
+    return [
+        Example(
+            "compute/arith_loop.json",
+            "arith_loop",
+            "Bounded loop of SHR/MUL/ADD/XOR/SUB; n from calldata; result stored and logged.",
+            _pre(**{CONTRACT: _account(code=ARITH_LOOP)}),
+            _legacy_tx(CONTRACT, [n.to_bytes(32, "big") for n in iterations], [100_000], [0]),
+            (PostEntry((0, 0, 0)), PostEntry((1, 0, 0))),
+            _expect_storage(CONTRACT, lambda ix: {0: _arith_loop_model(iterations[ix[0]])}),
+        )
+    ]
+
+
+STORAGE_WRITES = assemble(
+    """
+        PUSH 0xaa
+        PUSH 0x10
+        SSTORE                  ; new slot 0x10 = 0xaa
+        PUSH 0xbb
+        PUSH 0x11
+        SSTORE                  ; new slot 0x11 = 0xbb
+        PUSH 0x44
+        PUSH 0x02
+        SSTORE                  ; overwrite slot 2 (0x22 -> 0x44)
+        PUSH 0x00
+        PUSH 0x01
+        SSTORE                  ; clear slot 1 (refund)
+        PUSH 0x03
+        SLOAD
+        PUSH 0x01
+        ADD
+        PUSH 0x03
+        SSTORE                  ; slot 3 += 1
+        PUSH 0x55
+        PUSH 0x12
+        SSTORE
+        PUSH 0x00
+        PUSH 0x12
+        SSTORE                  ; slot 0x12 written then restored to zero
+        PUSH 0x77
+        PUSH 0x05
+        TSTORE                  ; transient slot 5 = 0x77 (EIP-1153)
+        PUSH 0x05
+        TLOAD
+        PUSH 0x13
+        SSTORE                  ; slot 0x13 = transient slot 5
+        PUSH 0x20
+        CALLDATALOAD            ; value = calldata[32:64]
+        PUSH 0x00
+        CALLDATALOAD            ; slot = calldata[0:32]
+        SSTORE
+        STOP
+    """
+)
+
+
+def storage_examples() -> list[Example]:
+    writes = [(0x20, 0x1234), (0x01, 0x99)]  # (slot, value) from calldata
+    calldata = [slot.to_bytes(32, "big") + value.to_bytes(32, "big") for slot, value in writes]
+
+    def expected(ix: tuple[int, int, int]) -> dict[int, int]:
+        slots = {0x10: 0xAA, 0x11: 0xBB, 0x02: 0x44, 0x01: 0, 0x03: 0x34, 0x12: 0, 0x13: 0x77}
+        slot, value = writes[ix[0]]
+        slots[slot] = value
+        return slots
+
+    return [
+        Example(
+            "storage/storage_writes.json",
+            "storage_writes",
+            "SSTORE to new, existing, cleared and restored slots, SLOAD, TSTORE/TLOAD.",
+            _pre(**{CONTRACT: _account(code=STORAGE_WRITES, storage={1: 0x11, 2: 0x22, 3: 0x33})}),
+            _legacy_tx(CONTRACT, calldata, [200_000], [0]),
+            (PostEntry((0, 0, 0)), PostEntry((1, 0, 0))),
+            _expect_storage(CONTRACT, expected),
+        )
+    ]
+
+
+KECCAK_WORDS = (
+    0x000102030405060708090A0B0C0D0E0F101112131415161718191A1B1C1D1E1F,
+    0x202122232425262728292A2B2C2D2E2F303132333435363738393A3B3C3D3E3F,
+)
+KECCAK_MEMORY = assemble(
+    f"""
+        PUSH {KECCAK_WORDS[0]:#x}
+        PUSH 0x00
+        MSTORE                  ; mem[0:32]
+        PUSH {KECCAK_WORDS[1]:#x}
+        PUSH 0x20
+        MSTORE                  ; mem[32:64]
+        PUSH 0x00
+        CALLDATALOAD            ; [len] from calldata (may expand memory)
+        PUSH 0x00
+        SHA3                    ; keccak(mem[0:len])
+        PUSH 0x00
+        SSTORE                  ; slot 0
+        PUSH 0x30
+        PUSH 0x05
+        SHA3                    ; keccak(mem[5:53]), unaligned
+        PUSH 0x01
+        SSTORE                  ; slot 1
+        PUSH 0x00
+        PUSH 0x00
+        SHA3                    ; keccak of nothing
+        PUSH 0x02
+        SSTORE                  ; slot 2
+        STOP
+    """
+)
+
+
+def keccak_examples() -> list[Example]:
+    lengths = [0x00, 0x40, 0x400]
+    memory = b"".join(w.to_bytes(32, "big") for w in KECCAK_WORDS)
+
+    def expected(ix: tuple[int, int, int]) -> dict[int, int]:
+        length = lengths[ix[0]]
+        region = memory.ljust(length, b"\0")[:length]
+        return {
+            0: int.from_bytes(keccak256(region), "big"),
+            1: int.from_bytes(keccak256(memory[5:53]), "big"),
+            2: int.from_bytes(keccak256(b""), "big"),
+        }
+
+    return [
+        Example(
+            "keccak/keccak_memory.json",
+            "keccak_memory",
+            "SHA3 over 0, 64 and 1024 bytes of memory (length from calldata), plus fixed ranges.",
+            _pre(**{CONTRACT: _account(code=KECCAK_MEMORY)}),
+            _legacy_tx(CONTRACT, [n.to_bytes(32, "big") for n in lengths], [200_000], [0]),
+            tuple(PostEntry((i, 0, 0)) for i in range(len(lengths))),
+            _expect_storage(CONTRACT, expected),
+        )
+    ]
+
+
+ECRECOVER_MESSAGE = keccak256(b"zkprof example message")
+_ECR_R, _ECR_S, _ECR_PARITY = _sign(ECRECOVER_MESSAGE, SECRET_KEY)
+PRECOMPILE_CALLS = assemble(
+    f"""
+        PUSH {KECCAK_WORDS[0]:#x}
+        PUSH 0x00
+        MSTORE
+        PUSH {KECCAK_WORDS[1]:#x}
+        PUSH 0x20
+        MSTORE                  ; mem[0:64] = input for SHA256 and RIPEMD160
+        PUSH 0x20               ; retSize
+        PUSH 0x80               ; retOffset
+        PUSH 0x40               ; argsSize
+        PUSH 0x00               ; argsOffset
+        PUSH 0x02               ; SHA256
+        GAS
+        STATICCALL
+        PUSH 0x10
+        SSTORE                  ; slot 0x10 = success
+        PUSH 0x80
+        MLOAD
+        PUSH 0x00
+        SSTORE                  ; slot 0 = sha256(mem[0:64])
+        PUSH {int.from_bytes(ECRECOVER_MESSAGE, "big"):#x}
+        PUSH 0x100
+        MSTORE                  ; ecrecover input: hash
+        PUSH {27 + _ECR_PARITY}
+        PUSH 0x120
+        MSTORE                  ; v
+        PUSH {_ECR_R:#x}
+        PUSH 0x140
+        MSTORE                  ; r
+        PUSH {_ECR_S:#x}
+        PUSH 0x160
+        MSTORE                  ; s
+        PUSH 0x20
+        PUSH 0x180
+        PUSH 0x80
+        PUSH 0x100
+        PUSH 0x01               ; ECRECOVER
+        GAS
+        STATICCALL
+        PUSH 0x11
+        SSTORE                  ; slot 0x11 = success
+        PUSH 0x180
+        MLOAD
+        PUSH 0x01
+        SSTORE                  ; slot 1 = recovered address
+        PUSH 0x20
+        PUSH 0x1a0
+        PUSH 0x40
+        PUSH 0x00
+        PUSH 0x03               ; RIPEMD160
+        GAS
+        STATICCALL
+        PUSH 0x12
+        SSTORE                  ; slot 0x12 = success
+        PUSH 0x1a0
+        MLOAD
+        PUSH 0x02
+        SSTORE                  ; slot 2 = ripemd160(mem[0:64]), left-padded
+        STOP
+    """
+)
+
+
+def precompile_examples() -> list[Example]:
+    memory = b"".join(w.to_bytes(32, "big") for w in KECCAK_WORDS)
+    ripemd = hashlib.new("ripemd160", memory).digest() if _has_ripemd() else None
+
+    def expected(_: tuple[int, int, int]) -> dict[int, int]:
+        slots = {
+            0x10: 1,
+            0x11: 1,
+            0x12: 1,
+            0: int.from_bytes(hashlib.sha256(memory).digest(), "big"),
+            1: int(SENDER, 16),
+        }
+        if ripemd is not None:
+            slots[2] = int.from_bytes(ripemd, "big")
+        return slots
+
+    return [
+        Example(
+            "precompiles/precompile_calls.json",
+            "precompile_calls",
+            "STATICCALL to SHA256 (0x02), ECRECOVER (0x01, valid signature) and RIPEMD160 (0x03).",
+            _pre(**{CONTRACT: _account(code=PRECOMPILE_CALLS)}),
+            _legacy_tx(CONTRACT, [b""], [300_000], [0]),
+            (PostEntry((0, 0, 0)),),
+            _expect_storage(CONTRACT, expected),
+        )
+    ]
+
+
+def _has_ripemd() -> bool:
+    try:
+        hashlib.new("ripemd160")
+    except ValueError:  # OpenSSL 3 may not provide it
+        return False
+    return True
+
+
+CREATED_RUNTIME = assemble(
+    """
+        PUSH 0x00
+        SLOAD
+        PUSH 0x00
+        MSTORE
+        PUSH 0x20
+        PUSH 0x00
+        RETURN                  ; return slot 0
+    """
+)
+CREATE_INIT = assemble(
+    f"""
+        PUSH 0x2a
+        PUSH 0x00
+        SSTORE                  ; slot 0 = 42
+        CALLVALUE
+        PUSH 0x01
+        SSTORE                  ; slot 1 = endowment
+        CALLER
+        PUSH 0x00
+        MSTORE
+        PUSH 0xc0de             ; topic
+        PUSH 0x20
+        PUSH 0x00
+        LOG1                    ; log(caller)
+        PUSH {len(CREATED_RUNTIME)}
+        DUP1
+        PUSH @runtime
+        PUSH 0x00
+        CODECOPY                ; mem[0:len] = runtime code
+        PUSH 0x00
+        RETURN                  ; deploy mem[0:len]
+    runtime:
+        .data {CREATED_RUNTIME.hex()}
+    """
+)
+
+
+def _created_address(sender: str, nonce: int) -> str:
+    return "0x" + keccak256(rlp.encode([_raw(sender), Uint(nonce)]))[12:].hex()
+
+
+def create_examples() -> list[Example]:
+    values = [0, 100]
+    created = _created_address(SENDER, 0)
+
+    def check(ix: tuple[int, int, int], result: ReferenceResult) -> None:
+        _expect_storage(created, lambda _: {0: 42, 1: values[ix[2]]})(ix, result)
+        code = cancun_state.get_account(result.state, Bytes20(_raw(created))).code
+        if code != CREATED_RUNTIME:
+            raise AssertionError(f"deployed code {code.hex()} is not the runtime code")
+
+    return [
+        Example(
+            "create/create_contract.json",
+            "create_contract",
+            'Contract creation (to = ""): constructor writes storage, logs, deploys code.',
+            _pre(),
+            _legacy_tx("", [CREATE_INIT], [200_000], values),
+            (PostEntry((0, 0, 0)), PostEntry((0, 0, 1))),
+            check,
+        )
+    ]
+
+
+def exception_examples() -> list[Example]:
+    too_much = SENDER_BALANCE + 1
+    return [
+        Example(
+            "exceptions/invalid_tx.json",
+            "invalid_tx",
+            "Rejected transactions leave the pre-state: gas 20000 < intrinsic 21000, and a "
+            "value above the balance; d0g1v0 is the valid control case.",
+            _pre(**{RECIPIENT: _account(balance=1)}),
+            _legacy_tx(RECIPIENT, [b""], [20_000, 21_000], [1, too_much]),
+            (
+                PostEntry((0, 0, 0), "TransactionException.INTRINSIC_GAS_TOO_LOW"),
+                PostEntry((0, 1, 1), "TransactionException.INSUFFICIENT_ACCOUNT_FUNDS"),
+                PostEntry((0, 1, 0)),
+            ),
+        )
+    ]
+
+
+def all_examples() -> list[Example]:
+    return [
+        *value_transfer_examples(),
+        *arith_loop_examples(),
+        *storage_examples(),
+        *keccak_examples(),
+        *precompile_examples(),
+        *create_examples(),
+        *exception_examples(),
+    ]
+
+
+# ---------------------------------------------------------------------------------
+# Filling.
+
+
+def spec_version() -> str:
+    return metadata.version(SPEC_PACKAGE)
+
+
+def fill(example: Example) -> tuple[dict[str, Any], list[int]]:
+    """The filled test JSON and the gas used by each post entry."""
+    test: dict[str, Any] = {
+        "_info": {
+            "comment": example.comment,
+            "generator": GENERATOR,
+            "reference": "ethereum.forks.cancun.fork.process_transaction",
+            SPEC_PACKAGE: spec_version(),
+        },
+        "env": dict(ENV),
+        "pre": example.pre,
+        "transaction": example.transaction,
+    }
+    pre_root = bytes(cancun_state.state_root(build_state(example.pre)))
+    entries = []
+    gas_used = []
+    for post in example.post:
+        result = run_reference(test, FORK, post.indexes)
+        label = f"{example.name} {post.indexes}"
+        if post.expect_exception is None:
+            if result.error is not None:
+                raise AssertionError(f"{label}: the spec rejected the tx: {result.error!r}")
+            if not result.succeeded:
+                raise AssertionError(f"{label}: execution failed (revert or halt)")
+            if example.check is not None:
+                example.check(post.indexes, result)
+        else:
+            wanted = EXCEPTION_CLASSES[post.expect_exception]
+            if not isinstance(result.error, wanted):
+                raise AssertionError(
+                    f"{label}: expected {wanted.__name__}, the spec gave {result.error!r}"
+                )
+            if result.state_root != pre_root:
+                raise AssertionError(f"{label}: a rejected tx changed the state root")
+        if result.gas_used >= MAX_EXAMPLE_GAS:
+            raise AssertionError(f"{label}: uses {result.gas_used} gas, too much for the zkVM")
+        d, g, v = post.indexes
+        entry: dict[str, Any] = {
+            "hash": "0x" + result.state_root.hex(),
+            "indexes": {"data": d, "gas": g, "value": v},
+            "logs": "0x" + result.logs_hash.hex(),
+            "txbytes": "0x" + result.txbytes.hex(),
+        }
+        if post.expect_exception is not None:
+            entry["expectException"] = post.expect_exception
+        entries.append(entry)
+        gas_used.append(result.gas_used)
+    test["post"] = {FORK: entries}
+    return test, gas_used
+
+
+def render_all() -> tuple[dict[str, str], dict[str, list[int]]]:
+    """File contents by relative path, and gas used per case by test name."""
+    files: dict[str, dict[str, Any]] = {}
+    gas: dict[str, list[int]] = {}
+    for example in all_examples():
+        test, gas_used = fill(example)
+        files.setdefault(example.path, {})[example.name] = test
+        gas[example.name] = gas_used
+    rendered = {
+        path: json.dumps(tests, indent=4, sort_keys=True) + "\n" for path, tests in files.items()
+    }
+    return rendered, gas
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--out", type=Path, default=OUT_DIR, help="output directory")
+    parser.add_argument(
+        "--check", action="store_true", help="compare with the files instead of writing"
+    )
+    args = parser.parse_args(argv)
+    rendered, gas = render_all()
+    stale = []
+    for path, text in sorted(rendered.items()):
+        target = args.out / path
+        if args.check:
+            if not target.is_file() or target.read_text() != text:
+                stale.append(path)
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text)
+    for name, used in gas.items():
+        print(f"{name}: gas used {used}")
+    if stale:
+        print("stale or missing: " + ", ".join(stale), file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,13 @@
+# Snakemake adapter: per-case rows -> dataset, hardware description and summary table.
+from pathlib import Path
+
+from zkprof.aggregate import aggregate_run
+
+sm = snakemake  # noqa: F821 (provided by Snakemake)
+aggregate_run(
+    [Path(p) for p in sm.input.cases] + [Path(sm.input.errors)],
+    metrics_out=Path(sm.output.metrics),
+    hardware_out=Path(sm.output.hardware),
+    summary_out=Path(sm.output.summary),
+    log_path=Path(sm.log[0]),
+)

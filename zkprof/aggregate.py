@@ -1,0 +1,127 @@
+"""Per-case rows -> the run's dataset, its hardware description and a plain summary table."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow.parquet as pq
+
+from zkprof import metrics
+from zkprof.atomic import write_atomic, write_bytes_atomic
+from zkprof.hardware import describe_hardware
+
+
+def input_error_rows(
+    errors: Iterable[str], sources: Iterable[str], action: str
+) -> list[dict[str, Any]]:
+    """One failed row per input file problem, so bad fixtures show up in every report."""
+    rows = []
+    for message, source in zip(errors, sources, strict=True):
+        digest = hashlib.sha256(message.encode()).hexdigest()[:12]
+        safe = re.sub(r"[^A-Za-z0-9._-]+", "_", source)[:100].strip(".")
+        rows.append(
+            {
+                "schema_version": metrics.SCHEMA_VERSION,
+                "case_id": f"input_error__{safe}__{digest}",
+                "source": source,
+                "group": str(Path(source).parent),
+                "action": action,
+                "status": metrics.FAILED,
+                "reason": f"bad input: {message}",
+                "timestamp": dt.datetime.now(dt.UTC),
+            }
+        )
+    return rows
+
+
+def summary_table(df: pd.DataFrame) -> pd.DataFrame:
+    """Per group: case counts by status, cycles, gas and times (sums over matched cases)."""
+    ok = df[df["status"] == metrics.MATCHED]
+    counts = pd.crosstab(df["group"], df["status"]).reindex(
+        columns=list(metrics.STATUSES), fill_value=0
+    )
+    sums = ok.groupby("group")[
+        ["total_cycles", "gas_used", "execute_ms", "prove_ms", "native_ms"]
+    ].sum(min_count=1)
+    table = counts.join(sums, how="left")
+    table["cycles_per_gas"] = table["total_cycles"] / table["gas_used"].where(table["gas_used"] > 0)
+    total = table.sum(numeric_only=True, min_count=1)
+    total["cycles_per_gas"] = (
+        total["total_cycles"] / total["gas_used"] if total.get("gas_used") else float("nan")
+    )
+    table.loc["**all**"] = total
+    return table
+
+
+def _fmt(value: Any) -> str:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return "-"
+    if isinstance(value, float):
+        return f"{value:,.1f}" if abs(value) < 1e6 else f"{value:,.0f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+def render_summary(df: pd.DataFrame, hardware: dict[str, Any]) -> str:
+    table = summary_table(df)
+    header = ["group", *table.columns]
+    lines = [
+        f"# zkprof summary: {', '.join(sorted(df['action'].dropna().unique())) or 'no cases'}",
+        "",
+        f"{len(df)} cases on {hardware['cpu_model']} ({hardware['cpu_cores_logical']} cores, "
+        f"{hardware['memory_bytes'] / 2**30:.1f} GiB), risc0 {hardware['risc0_zkvm']}.",
+        "Cycles, gas and times are sums over matched cases.",
+        "",
+        "| " + " | ".join(header) + " |",
+        "|" + "---|" * len(header),
+    ]
+    for group, row in table.iterrows():
+        cells = [str(group)] + [_fmt(v.item() if hasattr(v, "item") else v) for v in row.tolist()]
+        lines.append("| " + " | ".join(cells) + " |")
+    problems = df[df["status"].isin([metrics.FAILED, metrics.MISMATCHED])]
+    if len(problems):
+        lines += [
+            "",
+            "## Failed and mismatched cases",
+            "",
+            "| case | status | reason |",
+            "|---|---|---|",
+        ]
+        for _, r in problems.sort_values("case_id").iterrows():
+            reason = str(r["reason"]).replace("|", "\\|").replace("\n", " ")
+            lines.append(f"| {r['case_id']} | {r['status']} | {reason} |")
+    return "\n".join(lines) + "\n"
+
+
+def aggregate_run(
+    case_files: list[Path],
+    *,
+    metrics_out: Path,
+    hardware_out: Path,
+    summary_out: Path,
+    log_path: Path | None = None,
+) -> pd.DataFrame:
+    table = metrics.read_table(case_files)
+    hardware = describe_hardware()
+    # The hardware description travels inside the dataset too, so a copied file stays described.
+    schema_meta = dict(table.schema.metadata or {}) | {
+        b"zkprof.hardware": json.dumps(hardware).encode()
+    }
+    table = table.replace_schema_metadata(schema_meta)
+    write_atomic(metrics_out, lambda tmp: pq.write_table(table, tmp, compression="zstd"))
+    write_bytes_atomic(hardware_out, (json.dumps(hardware, indent=2) + "\n").encode())
+    df = table.to_pandas()
+    text = render_summary(df, hardware)
+    write_bytes_atomic(summary_out, text.encode())
+    if log_path is not None:
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        log_path.write_text(f"aggregated {len(df)} rows from {len(case_files)} files\n")
+    return df

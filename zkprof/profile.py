@@ -1,0 +1,181 @@
+"""Profile one case: run its witness in the zkVM, check the result, and build its metrics row.
+
+This is the one code path behind the workflow's run jobs, the CLI and the library API.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import zkprof
+from zkprof import metrics
+from zkprof.atomic import write_bytes_atomic
+from zkprof.guest import GuestProgram
+from zkprof.runner import CaseFailure, RunSettings, host_id, measure_isolated
+from zkprof.witness import STATE_TEST
+
+RAW_INPUT = "raw_input"
+
+
+def _base_row(
+    description: dict[str, Any], program: GuestProgram, settings: RunSettings
+) -> dict[str, Any]:
+    from zkprof import _native
+
+    indexes = description.get("indexes") or [None, None, None]
+    expected = description.get("expected") or {}
+    return {
+        "schema_version": metrics.SCHEMA_VERSION,
+        "case_id": description["case_id"],
+        "source": description.get("source"),
+        "test_name": description.get("test_name"),
+        "fork": description.get("fork"),
+        "index_data": indexes[0],
+        "index_gas": indexes[1],
+        "index_value": indexes[2],
+        "group": description.get("group"),
+        "action": settings.action,
+        "guest": program.name,
+        "image_id": program.image_id,
+        "segment_po2": settings.segment_po2,
+        "expected_state_root": expected.get("state_root"),
+        "expected_logs_hash": expected.get("logs_hash"),
+        "risc0_version": _native.RISC0_VERSION,
+        "zkprof_version": zkprof.__version__,
+        "host_id": host_id(),
+    }
+
+
+def _evm_fields(output: dict[str, Any]) -> dict[str, Any]:
+    cycles = output["region_cycles"]
+    return {
+        "outcome": output["outcome"],
+        "gas_used": output["gas_used"],
+        "state_root": output["state_root"],
+        "logs_hash": output["logs_hash"],
+        "cycles_decode": cycles["decode"],
+        "cycles_transaction": cycles["transaction"],
+        "cycles_state_root": cycles["state_root"],
+    }
+
+
+def check_state_test(
+    expected: dict[str, Any], zkvm: dict[str, Any], native: dict[str, Any] | None
+) -> list[str]:
+    """What differs between the zkVM result and the fixture's expectation (empty: matched)."""
+    problems = []
+    rejected = zkvm["outcome"].startswith("rejected")
+    if expected.get("expect_exception"):
+        if not rejected:
+            problems.append(
+                f"expected exception {expected['expect_exception']}, got {zkvm['outcome']}"
+            )
+    elif rejected:
+        problems.append(f"transaction rejected ({zkvm['outcome']}) but no exception expected")
+    if zkvm["state_root"] != expected["state_root"]:
+        problems.append(f"state root {zkvm['state_root']} != expected {expected['state_root']}")
+    if zkvm["logs_hash"] != expected["logs_hash"]:
+        problems.append(f"logs hash {zkvm['logs_hash']} != expected {expected['logs_hash']}")
+    if native is not None:
+        for key in ("outcome", "gas_used", "state_root", "logs_hash"):
+            if native[key] != zkvm[key]:
+                problems.append(f"native {key} {native[key]} != zkVM {zkvm[key]}")
+    return problems
+
+
+def profile_case(
+    description: dict[str, Any],
+    guest_input: bytes,
+    program: GuestProgram,
+    settings: RunSettings,
+    *,
+    log: Callable[[str], None] = lambda _: None,
+) -> dict[str, Any]:
+    """Run one case and return its metrics row; never raises for a failure of the case itself."""
+    row = _base_row(description, program, settings)
+    row["timestamp"] = dt.datetime.now(dt.UTC)
+    if description.get("skip_reason"):
+        return row | {"status": metrics.SKIPPED, "reason": description["skip_reason"]}
+    if description.get("error"):
+        return row | {"status": metrics.FAILED, "reason": f"bad input: {description['error']}"}
+    try:
+        fields = measure_isolated(program.program_path.read_bytes(), guest_input, settings)
+    except CaseFailure as failure:
+        log(f"failed: {failure}")
+        return row | {"status": metrics.FAILED, "reason": str(failure)}
+    journal = fields.pop("journal")
+    receipt = fields.pop("receipt", None)
+    fields.pop("segment_prove_ms", None)
+    retried = fields.pop("retried_po2", None)
+    if receipt is not None and settings.pprof_path is not None:
+        write_bytes_atomic(settings.pprof_path.with_suffix(".receipt"), receipt)
+    row |= fields
+    reason = [retried] if retried else []
+    if description.get("kind", STATE_TEST) == STATE_TEST:
+        from zkprof import _native
+
+        zkvm = _native.evm_decode_output(journal)
+        start = time.perf_counter()
+        native = _native.evm_run_native(guest_input)
+        row["native_ms"] = (time.perf_counter() - start) * 1e3
+        row |= _evm_fields(zkvm)
+        if zkvm["gas_used"]:
+            row["cycles_per_gas"] = row["total_cycles"] / zkvm["gas_used"]
+        problems = check_state_test(description["expected"], zkvm, native)
+        status = metrics.MISMATCHED if problems else metrics.MATCHED
+        reason += problems
+    else:
+        # A raw-input guest has no expected result to compare with: it ran to the end.
+        status = metrics.MATCHED
+    return row | {"status": status, "reason": "; ".join(reason)}
+
+
+def failed_marker(results_dir: Path, action: str, case_id: str) -> Path:
+    """Present while a case's last run failed; the workflow retries such cases when asked."""
+    return results_dir / action / "failed" / case_id
+
+
+def run_case_files(
+    description_path: Path,
+    witness_path: Path,
+    program_path: Path,
+    metrics_out: Path,
+    settings: RunSettings,
+    *,
+    results_dir: Path,
+    log_path: Path | None = None,
+) -> dict[str, Any]:
+    """File-level entry point of a run job: profile, write the row atomically, keep the failure
+    marker in step with the result."""
+    from zkprof.guest import load_program
+
+    lines: list[str] = []
+
+    def log(msg: str) -> None:
+        lines.append(msg)
+
+    description = json_load(description_path)
+    row = profile_case(
+        description, witness_path.read_bytes(), load_program(program_path), settings, log=log
+    )
+    metrics.write_rows([row], metrics_out)
+    marker = failed_marker(results_dir, settings.action, row["case_id"])
+    if row["status"] == metrics.FAILED:
+        write_bytes_atomic(marker, (row["reason"] + "\n").encode())
+    else:
+        marker.unlink(missing_ok=True)
+    lines.append(f"{row['case_id']}: {row['status']} {row.get('reason') or ''}".rstrip())
+    if log_path is not None:
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        log_path.write_text("\n".join(lines) + "\n")
+    return row
+
+
+def json_load(path: Path) -> Any:
+    import json
+
+    return json.loads(path.read_text())

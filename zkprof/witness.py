@@ -1,0 +1,69 @@
+"""Case -> guest input bytes (the witness), plus the case's description and expected result.
+
+The two files are written for each case so that the run job never reads the fixture again: editing
+one test in a file changes only the witnesses of that test, and Snakemake's input checksums then
+re-run exactly those cases.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from zkprof.atomic import write_bytes_atomic
+from zkprof.cases import Case, load_file
+
+STATE_TEST = "state_test"
+
+
+def case_description(case: Case) -> dict[str, Any]:
+    return {
+        "kind": STATE_TEST,
+        "case_id": case.case_id,
+        "source": case.source,
+        "test_name": case.test_name,
+        "fork": case.fork,
+        "indexes": list(case.indexes),
+        "group": case.group,
+        "expected": asdict(case.expected),
+        "skip_reason": case.skip_reason,
+        "error": None,
+    }
+
+
+def evm_witness(case: Case) -> bytes:
+    """The EVM guest's input for a case: same case, same bytes."""
+    from zkprof import _native
+
+    return _native.evm_witness(json.dumps(case.input, sort_keys=True))
+
+
+def find_case(fixture: Path, tests_dir: Path, case_id: str) -> Case:
+    cases, errors = load_file(fixture, tests_dir)
+    for case in cases:
+        if case.case_id == case_id:
+            return case
+    detail = "; ".join(str(e) for e in errors)
+    raise LookupError(f"{fixture}: no case {case_id}" + (f" ({detail})" if detail else ""))
+
+
+def write_witness(
+    fixture: Path, tests_dir: Path, case_id: str, input_out: Path, description_out: Path
+) -> dict[str, Any]:
+    """Writes the witness and the description. A case whose input the EVM rejects gets a
+    description with `error` set (and an empty witness) so its run records a failed row."""
+    case = find_case(fixture, tests_dir, case_id)
+    description = case_description(case)
+    witness = b""
+    if case.skip_reason is None:
+        try:
+            witness = evm_witness(case)
+        except ValueError as err:
+            description["error"] = f"{case.source}: test {case.test_name!r}: {err}"
+    write_bytes_atomic(input_out, witness)
+    write_bytes_atomic(
+        description_out, (json.dumps(description, indent=1, sort_keys=True) + "\n").encode()
+    )
+    return description

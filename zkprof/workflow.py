@@ -1,0 +1,113 @@
+"""What the Snakemake workflow needs at DAG-build time: the list of cases, fast.
+
+Snakemake parses the workflow on every call (`snakemake -n` included), so the case index is cached
+per input file, keyed by the file's path and content: only new or edited files are parsed again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from zkprof.atomic import write_bytes_atomic
+from zkprof.cases import CaseError, load_file
+
+# Bump when the parser changes what it derives from a file, so cached indexes are not reused.
+INDEX_VERSION = "1"
+
+
+@dataclass(frozen=True)
+class CaseRef:
+    """One case as the DAG sees it: enough to name its jobs and find its input file."""
+
+    case_id: str
+    source: str  # input file relative to the tests folder
+    group: str
+    skip_reason: str | None
+
+
+@dataclass
+class CaseIndex:
+    tests_dir: Path
+    cases: list[CaseRef]
+    errors: list[CaseError]
+
+    def by_id(self) -> dict[str, CaseRef]:
+        return {c.case_id: c for c in self.cases}
+
+
+def _index_file(
+    path: Path, tests_dir: Path, cache_dir: Path | None
+) -> tuple[list[CaseRef], list[CaseError]]:
+    data = path.read_bytes()
+    rel = path.relative_to(tests_dir).as_posix()
+    key = hashlib.sha256(f"{INDEX_VERSION}\0{rel}\0".encode() + data).hexdigest()
+    cached = cache_dir / f"{key}.json" if cache_dir else None
+    if cached and cached.exists():
+        entry = json.loads(cached.read_text())
+        return [CaseRef(**c) for c in entry["cases"]], [CaseError(**e) for e in entry["errors"]]
+    cases, errors = load_file(path, tests_dir)
+    refs = [CaseRef(c.case_id, c.source, c.group, c.skip_reason) for c in cases]
+    if cached:
+        entry = {"cases": [asdict(r) for r in refs], "errors": [asdict(e) for e in errors]}
+        write_bytes_atomic(cached, json.dumps(entry).encode())
+    return refs, errors
+
+
+def index_cases(
+    tests_dir: Path,
+    include: list[str] | None = None,
+    exclude: list[str] | None = None,
+    cache_dir: Path | None = None,
+) -> CaseIndex:
+    """All cases under `tests_dir` whose id matches an `include` regex (all if none) and no
+    `exclude` regex. Files that cannot be read give errors, never exceptions."""
+    if not tests_dir.is_dir():
+        raise FileNotFoundError(f"tests_dir {tests_dir} is not a folder")
+    includes = [re.compile(p) for p in include or []]
+    excludes = [re.compile(p) for p in exclude or []]
+    cases: list[CaseRef] = []
+    errors: list[CaseError] = []
+    for path in sorted(tests_dir.rglob("*.json")):
+        if not path.is_file():
+            continue
+        refs, errs = _index_file(path, tests_dir, cache_dir)
+        errors += errs
+        cases += [
+            r
+            for r in refs
+            if (not includes or any(p.search(r.case_id) for p in includes))
+            and not any(p.search(r.case_id) for p in excludes)
+        ]
+    return CaseIndex(tests_dir=tests_dir, cases=cases, errors=errors)
+
+
+def source_files(root: Path) -> list[Path]:
+    """The files of a crate (or folder of crates) whose content defines a build, without targets."""
+    return sorted(
+        p
+        for p in root.rglob("*")
+        if p.is_file()
+        and "target" not in p.relative_to(root).parts
+        and p.suffix in {".rs", ".toml", ".lock"}
+    )
+
+
+def forced_targets(config: dict, results: Path, action: str, case_ids: Iterable[str]) -> set[str]:
+    """Rules and files to add to Snakemake's forcerun set for `force_rerun` and `retry_failed`."""
+    from zkprof.profile import failed_marker
+
+    forced: set[str] = set()
+    if config.get("force_rerun"):
+        forced.add("run_case")
+    if config.get("retry_failed"):
+        forced |= {
+            str(results / action / "cases" / f"{c}.parquet")
+            for c in case_ids
+            if failed_marker(results, action, c).exists()
+        }
+    return forced
