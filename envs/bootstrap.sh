@@ -38,5 +38,8 @@ python3 -m pip install -q --disable-pip-version-check --no-build-isolation --no-
   | grep -v -e "^WARNING: Running pip as" || true
 python3 -c "import zkprof._native as n; print('zkprof._native OK, risc0', n.RISC0_VERSION)"
 
+log "reference host (pure Rust, for benchmarks)"
+(cd native && cargo build --release -q -p zkprof-reference-host)
+
 log "guest programs"
 python3 -m zkprof guest build --all

@@ -3,21 +3,21 @@ from pathlib import Path
 
 from snakemake.utils import validate
 
+from zkprof.guest import resolve_guest_dir
 from zkprof.paths import GUESTS_DIR, NATIVE_DIR
+from zkprof.sources import source_for
 from zkprof.workflow import forced_targets, index_cases, source_files
 
 validate(config, "../config/schema.yaml")
 
 RESULTS = Path(config["results_dir"])
 ACTION = config["action"]
-TESTS_DIR = Path(config["tests_dir"])
-GUEST_DIR = (
-    Path(config["guest"]) if "/" in config["guest"] else GUESTS_DIR / config["guest"]
-)
+SOURCE = source_for(config.get("tests_dir"), config.get("inputs_dir"))
+GUEST_DIR = resolve_guest_dir(config["guest"])
 GUEST = GUEST_DIR.name
 
-# (The filters are passed positionally: snakefmt reads a line starting with "include" as a directive.)
-INDEX = index_cases(TESTS_DIR, config["include"], config["exclude"], RESULTS / ".index")
+# Filters go positionally: snakefmt would read a keyword argument named after it as a directive.
+INDEX = index_cases(SOURCE, config["include"], config["exclude"], RESULTS / ".index")
 CASES = INDEX.by_id()
 
 
@@ -31,17 +31,26 @@ def case_metrics(action):
 
 
 def guest_sources(wildcards):
-    # The shared crates are part of the EVM guest's source: a change there is a new guest.
-    roots = [GUEST_DIR, NATIVE_DIR / "evm", NATIVE_DIR / "types"]
+    # zkprof's own guests use the shared crates: a change there is a new guest.
+    roots = [GUEST_DIR]
+    if GUEST_DIR.resolve().parent == GUESTS_DIR:
+        roots += [NATIVE_DIR / "evm", NATIVE_DIR / "types"]
     return [str(p) for root in roots if root.is_dir() for p in source_files(root)]
 
 
-def fixture_of(wildcards):
-    return TESTS_DIR / CASES[wildcards.case_id].source
+def source_file_of(wildcards):
+    return SOURCE.root / CASES[wildcards.case_id].source
 
 
 def all_outputs():
-    return [RESULTS / ACTION / "metrics.parquet", RESULTS / ACTION / "summary.md"]
+    report = RESULTS / ACTION / "report"
+    return [
+        RESULTS / ACTION / "metrics.parquet",
+        RESULTS / ACTION / "summary.md",
+        report / "report.md",
+        report / "bencher.json",
+        report / "summary.md",
+    ] + ([report / "no_regression.txt"] if config["fail_on_regression_pct"] is not None else [])
 
 
 # --config force_rerun=true forces every case, as Snakemake's own --forcerun run_case does; with

@@ -23,3 +23,49 @@ rule aggregate:
         RESULTS / "logs" / "aggregate_{action}.log",
     script:
         "../scripts/aggregate.py"
+
+
+rule report:
+    input:
+        metrics=RESULTS / "{action}" / "metrics.parquet",
+        prev=lambda wildcards: (
+            [config["report_prev"]] if config.get("report_prev") else []
+        ),
+    output:
+        markdown=RESULTS / "{action}" / "report" / "report.md",
+        bencher=RESULTS / "{action}" / "report" / "bencher.json",
+        summary=RESULTS / "{action}" / "report" / "summary.md",
+        cycles=report(
+            RESULTS / "{action}" / "report" / "cycles_per_case.png",
+            category="{action}",
+        ),
+        time=report(
+            RESULTS / "{action}" / "report" / "time_vs_cycles.png", category="{action}"
+        ),
+        changes=report(
+            RESULTS / "{action}" / "report" / "changes.png", category="{action}"
+        ),
+    log:
+        RESULTS / "logs" / "report_{action}.log",
+    params:
+        noise_pct=config["report_noise_pct"],
+        provers=config["report_provers"],
+        link=config["benchmark_results_link"],
+    script:
+        "../scripts/report.py"
+
+
+# For CI: fails when a metric regressed by at least fail_on_regression_pct against report_prev.
+# A rule of its own, so that the report it judges is kept when it fails.
+rule regression_gate:
+    input:
+        metrics=RESULTS / "{action}" / "metrics.parquet",
+        prev=config["report_prev"] or [],
+        report=RESULTS / "{action}" / "report" / "report.md",
+    output:
+        RESULTS / "{action}" / "report" / "no_regression.txt",
+    params:
+        noise_pct=config["report_noise_pct"],
+        threshold_pct=config["fail_on_regression_pct"],
+    script:
+        "../scripts/regression_gate.py"

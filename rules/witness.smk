@@ -3,13 +3,13 @@
 
 rule witness:
     input:
-        fixture=fixture_of,
+        source_file=source_file_of,
     output:
         witness=RESULTS / "witnesses" / "{case_id}.bin",
         case=RESULTS / "witnesses" / "{case_id}.json",
     log:
         RESULTS / "logs" / "witness" / "{case_id}.log",
     params:
-        tests_dir=TESTS_DIR,
+        source=SOURCE,
     script:
         "../scripts/witness.py"

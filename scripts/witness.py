@@ -5,8 +5,8 @@ from zkprof.witness import write_witness
 
 sm = snakemake  # noqa: F821 (provided by Snakemake)
 description = write_witness(
-    Path(sm.input.fixture),
-    Path(sm.params.tests_dir),
+    sm.params.source,
+    Path(sm.input.source_file),
     sm.wildcards.case_id,
     Path(sm.output.witness),
     Path(sm.output.case),

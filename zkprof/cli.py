@@ -42,6 +42,10 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--all", action="store_true", help=f"every guest under {GUESTS_DIR}")
     build.add_argument("--out", default=str(DEFAULT_GUEST_OUT), help="output folder")
     build.set_defaults(func=_guest_build)
+
+    from zkprof.report.cli import add_report_parser
+
+    add_report_parser(sub)
     return parser
 
 

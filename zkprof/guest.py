@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from zkprof.atomic import write_bytes_atomic
-from zkprof.paths import REPO_ROOT, cache_dir
+from zkprof.paths import GUESTS_DIR, cache_dir
 
 GUEST_TARGET = "riscv32im-risc0-zkvm-elf"
 # Debian's rustc-web ships std's source (rust-web-src), which -Zbuild-std needs; rustup's toolchain
@@ -48,33 +48,27 @@ class GuestProgram:
         return self.program_path.with_suffix(".json")
 
 
+def resolve_guest_dir(guest: str | Path) -> Path:
+    """A guest named by a crate folder under native/guests/, or by a path to any guest crate."""
+    return Path(guest) if "/" in str(guest) else GUESTS_DIR / str(guest)
+
+
 def guest_target_dir() -> Path:
     return cache_dir() / "guest-target"
 
 
-def _remap_flags(guest_dir: Path) -> list[str]:
-    # Panic locations embed source paths in the ELF; remapping them makes the image id independent of
-    # where the clone and the cargo registry live (same source, same image id).
-    cargo_home = Path(os.environ.get("CARGO_HOME", Path.home() / ".cargo")).resolve()
-    remaps = {
-        guest_dir.resolve(): "/guest",
-        REPO_ROOT: "/zkprof",
-        cargo_home: "/cargo",
-    }
-    flags: list[str] = []
-    for src, dst in remaps.items():
-        flags += ["--remap-path-prefix", f"{src}={dst}"]
-    return flags
-
-
-def guest_env(guest_dir: Path) -> dict[str, str]:
+def guest_env() -> dict[str, str]:
     env = dict(os.environ)
     # Keep rustup's toolchain selection out of Debian's cargo.
     for var in ("RUSTUP_TOOLCHAIN", "RUSTFLAGS", "CARGO_BUILD_RUSTFLAGS", "CARGO_TARGET_DIR"):
         env.pop(var, None)
     env["RUSTC_BOOTSTRAP"] = "1"
     env["RUSTC"] = GUEST_RUSTC
-    env["CARGO_ENCODED_RUSTFLAGS"] = "\x1f".join(GUEST_RUSTFLAGS + _remap_flags(guest_dir))
+    env["CARGO_ENCODED_RUSTFLAGS"] = "\x1f".join(GUEST_RUSTFLAGS)
+    # Panic locations embed source paths in the ELF. Cargo's trim-paths rewrites them to
+    # `<crate>-<version>/...`, so the image id does not depend on where the clone or the registry
+    # live (same source, same image id), and every guest shares one build of std.
+    env["CARGO_PROFILE_RELEASE_TRIM_PATHS"] = "all"
     env["CARGO_TARGET_DIR"] = str(guest_target_dir())
     return env
 
@@ -95,12 +89,13 @@ def build_elf(guest_dir: Path, *, quiet: bool = False) -> Path:
         "--target", GUEST_TARGET,
         "-Zbuild-std=alloc,core,proc_macro,panic_abort,std",
         "-Zbuild-std-features=compiler-builtins-mem",
+        "-Ztrim-paths",
         "--message-format=json-render-diagnostics",
     ]  # fmt: skip
     proc = subprocess.run(
         [c for c in cmd if c],
         cwd=guest_dir,
-        env=guest_env(guest_dir),
+        env=guest_env(),
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL if quiet else None,
         text=True,

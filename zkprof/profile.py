@@ -6,7 +6,7 @@ This is the one code path behind the workflow's run jobs, the CLI and the librar
 from __future__ import annotations
 
 import datetime as dt
-import time
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -119,9 +119,8 @@ def profile_case(
         from zkprof import _native
 
         zkvm = _native.evm_decode_output(journal)
-        start = time.perf_counter()
         native = _native.evm_run_native(guest_input)
-        row["native_ms"] = (time.perf_counter() - start) * 1e3
+        row["native_ms"] = native["native_ms"]
         row |= _evm_fields(zkvm)
         if zkvm["gas_used"]:
             row["cycles_per_gas"] = row["total_cycles"] / zkvm["gas_used"]
@@ -139,29 +138,21 @@ def failed_marker(results_dir: Path, action: str, case_id: str) -> Path:
     return results_dir / action / "failed" / case_id
 
 
-def run_case_files(
-    description_path: Path,
-    witness_path: Path,
-    program_path: Path,
-    metrics_out: Path,
+def profile_and_write(
+    description: dict[str, Any],
+    guest_input: bytes,
+    program: GuestProgram,
     settings: RunSettings,
+    metrics_out: Path,
     *,
     results_dir: Path,
     log_path: Path | None = None,
 ) -> dict[str, Any]:
-    """File-level entry point of a run job: profile, write the row atomically, keep the failure
-    marker in step with the result."""
-    from zkprof.guest import load_program
+    """Profile one case, write its row atomically, and keep the failure marker in step with it.
 
+    The one code path behind the workflow's run jobs and the library's `profile_cases`."""
     lines: list[str] = []
-
-    def log(msg: str) -> None:
-        lines.append(msg)
-
-    description = json_load(description_path)
-    row = profile_case(
-        description, witness_path.read_bytes(), load_program(program_path), settings, log=log
-    )
+    row = profile_case(description, guest_input, program, settings, log=lines.append)
     metrics.write_rows([row], metrics_out)
     marker = failed_marker(results_dir, settings.action, row["case_id"])
     if row["status"] == metrics.FAILED:
@@ -175,7 +166,29 @@ def run_case_files(
     return row
 
 
-def json_load(path: Path) -> Any:
-    import json
+def run_case_files(
+    description_path: Path,
+    witness_path: Path,
+    program_path: Path,
+    metrics_out: Path,
+    settings: RunSettings,
+    *,
+    results_dir: Path,
+    log_path: Path | None = None,
+) -> dict[str, Any]:
+    """A run job: the case's description and witness files (from the witness job) -> its row."""
+    from zkprof.guest import load_program
 
-    return json.loads(path.read_text())
+    return profile_and_write(
+        json.loads(description_path.read_text()),
+        witness_path.read_bytes(),
+        load_program(program_path),
+        settings,
+        metrics_out,
+        results_dir=results_dir,
+        log_path=log_path,
+    )
+
+
+def case_metrics_path(results_dir: Path, action: str, case_id: str) -> Path:
+    return results_dir / action / "cases" / f"{case_id}.parquet"

@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from zkprof.atomic import write_bytes_atomic
-from zkprof.cases import Case, load_file
+from zkprof.cases import Case
+from zkprof.sources import CaseSource, SourceCase
 
 STATE_TEST = "state_test"
 
@@ -40,30 +41,29 @@ def evm_witness(case: Case) -> bytes:
     return _native.evm_witness(json.dumps(case.input, sort_keys=True))
 
 
-def find_case(fixture: Path, tests_dir: Path, case_id: str) -> Case:
-    cases, errors = load_file(fixture, tests_dir)
+def find_case(source: CaseSource, path: Path, case_id: str) -> SourceCase:
+    cases, errors = source.load_file(path)
     for case in cases:
         if case.case_id == case_id:
             return case
     detail = "; ".join(str(e) for e in errors)
-    raise LookupError(f"{fixture}: no case {case_id}" + (f" ({detail})" if detail else ""))
+    raise LookupError(f"{path}: no case {case_id}" + (f" ({detail})" if detail else ""))
 
 
 def write_witness(
-    fixture: Path, tests_dir: Path, case_id: str, input_out: Path, description_out: Path
+    source: CaseSource, path: Path, case_id: str, input_out: Path, description_out: Path
 ) -> dict[str, Any]:
-    """Writes the witness and the description. A case whose input the EVM rejects gets a
-    description with `error` set (and an empty witness) so its run records a failed row."""
-    case = find_case(fixture, tests_dir, case_id)
-    description = case_description(case)
-    witness = b""
+    """Writes the case's guest input and its description. A case whose input cannot be made gets
+    a description with `error` set (and an empty input) so its run records a failed row."""
+    case = find_case(source, path, case_id)
+    description = dict(case.description)
+    guest_input = b""
     if case.skip_reason is None:
         try:
-            witness = evm_witness(case)
+            guest_input = case.make_input()
         except ValueError as err:
-            description["error"] = f"{case.source}: test {case.test_name!r}: {err}"
-    write_bytes_atomic(input_out, witness)
-    write_bytes_atomic(
-        description_out, (json.dumps(description, indent=1, sort_keys=True) + "\n").encode()
-    )
+            description["error"] = f"{case.source}: case {case.case_id}: {err}"
+    write_bytes_atomic(input_out, guest_input)
+    text = json.dumps(description, indent=1, sort_keys=True) + "\n"
+    write_bytes_atomic(description_out, text.encode())
     return description

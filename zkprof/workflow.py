@@ -14,7 +14,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from zkprof.atomic import write_bytes_atomic
-from zkprof.cases import CaseError, load_file
+from zkprof.cases import CaseError
+from zkprof.sources import CaseSource
 
 # Bump when the parser changes what it derives from a file, so cached indexes are not reused.
 INDEX_VERSION = "1"
@@ -32,7 +33,7 @@ class CaseRef:
 
 @dataclass
 class CaseIndex:
-    tests_dir: Path
+    root: Path
     cases: list[CaseRef]
     errors: list[CaseError]
 
@@ -41,16 +42,16 @@ class CaseIndex:
 
 
 def _index_file(
-    path: Path, tests_dir: Path, cache_dir: Path | None
+    source: CaseSource, path: Path, cache_dir: Path | None
 ) -> tuple[list[CaseRef], list[CaseError]]:
     data = path.read_bytes()
-    rel = path.relative_to(tests_dir).as_posix()
-    key = hashlib.sha256(f"{INDEX_VERSION}\0{rel}\0".encode() + data).hexdigest()
+    rel = path.relative_to(source.root).as_posix()
+    key = hashlib.sha256(f"{INDEX_VERSION}\0{source.kind}\0{rel}\0".encode() + data).hexdigest()
     cached = cache_dir / f"{key}.json" if cache_dir else None
     if cached and cached.exists():
         entry = json.loads(cached.read_text())
         return [CaseRef(**c) for c in entry["cases"]], [CaseError(**e) for e in entry["errors"]]
-    cases, errors = load_file(path, tests_dir)
+    cases, errors = source.load_file(path)
     refs = [CaseRef(c.case_id, c.source, c.group, c.skip_reason) for c in cases]
     if cached:
         entry = {"cases": [asdict(r) for r in refs], "errors": [asdict(e) for e in errors]}
@@ -59,23 +60,21 @@ def _index_file(
 
 
 def index_cases(
-    tests_dir: Path,
+    source: CaseSource,
     include: list[str] | None = None,
     exclude: list[str] | None = None,
     cache_dir: Path | None = None,
 ) -> CaseIndex:
-    """All cases under `tests_dir` whose id matches an `include` regex (all if none) and no
-    `exclude` regex. Files that cannot be read give errors, never exceptions."""
-    if not tests_dir.is_dir():
-        raise FileNotFoundError(f"tests_dir {tests_dir} is not a folder")
+    """All cases of `source` whose id matches an `include` regex (all if none) and no `exclude`
+    regex. Files that cannot be read give errors, never exceptions."""
+    if not source.root.is_dir():
+        raise FileNotFoundError(f"{source.root} is not a folder")
     includes = [re.compile(p) for p in include or []]
     excludes = [re.compile(p) for p in exclude or []]
     cases: list[CaseRef] = []
     errors: list[CaseError] = []
-    for path in sorted(tests_dir.rglob("*.json")):
-        if not path.is_file():
-            continue
-        refs, errs = _index_file(path, tests_dir, cache_dir)
+    for path in source.files():
+        refs, errs = _index_file(source, path, cache_dir)
         errors += errs
         cases += [
             r
@@ -83,7 +82,7 @@ def index_cases(
             if (not includes or any(p.search(r.case_id) for p in includes))
             and not any(p.search(r.case_id) for p in excludes)
         ]
-    return CaseIndex(tests_dir=tests_dir, cases=cases, errors=errors)
+    return CaseIndex(root=source.root, cases=cases, errors=errors)
 
 
 def source_files(root: Path) -> list[Path]:

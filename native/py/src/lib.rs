@@ -2,6 +2,7 @@
 //! in-process (no Bonsai, no r0vm) and return exact numbers. The GIL is released while the zkVM runs.
 
 mod errors;
+mod evm;
 mod zkvm;
 
 use pyo3::prelude::*;
@@ -13,5 +14,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("MAX_SEGMENT_PO2", zkvm::MAX_SEGMENT_PO2)?;
     errors::register(m)?;
     zkvm::register(m)?;
+    evm::register(m)?;
     Ok(())
 }

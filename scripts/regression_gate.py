@@ -1,0 +1,16 @@
+# Snakemake adapter: fail (with the list) when a metric regressed beyond the threshold.
+from pathlib import Path
+
+from zkprof.report.pipeline import build_run_report
+
+sm = snakemake  # noqa: F821 (provided by Snakemake)
+changes = build_run_report(
+    Path(sm.input.metrics), Path(sm.input.prev), noise_pct=sm.params.noise_pct
+).changes()
+worse = changes.exceeding(sm.params.threshold_pct) if changes is not None else None
+if worse is not None and len(worse):
+    raise SystemExit(
+        f"regressions of at least {sm.params.threshold_pct}% (see {sm.input.report}):\n"
+        + worse.to_string(index=False)
+    )
+Path(sm.output[0]).write_text(f"no regression of {sm.params.threshold_pct}% or more\n")

@@ -1,0 +1,228 @@
+"""The Snakemake pipeline end to end: real Snakemake, real zkVM, assertions on what actually ran."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from zkprof import metrics
+from zkprof.paths import REPO_ROOT
+
+EXAMPLES = REPO_ROOT / "examples" / "state_tests"
+
+
+def snakemake(
+    workdir: Path, *args: str, check: bool = True, **config: object
+) -> subprocess.CompletedProcess[str]:
+    """Runs the repo's workflow with results and tests under `workdir`."""
+    settings = {
+        "results_dir": str(workdir / "results"),
+        "tests_dir": str(workdir / "tests"),
+    } | config
+    cmd = [
+        sys.executable, "-m", "snakemake",
+        "--snakefile", str(REPO_ROOT / "Snakefile"),
+        "--profile", str(REPO_ROOT / "profiles" / "default"),
+        "--directory", str(workdir),
+        "--configfile", str(REPO_ROOT / "config.yaml"),
+        "--cores", "2",
+        "--config", *[f"{k}={json.dumps(v)}" for k, v in settings.items()],
+        *args,
+    ]  # fmt: skip
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False, cwd=workdir)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"snakemake failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
+    return proc
+
+
+def case_files(workdir: Path, action: str = "execute") -> dict[str, int]:
+    """case id -> mtime (ns) of its metrics file: what re-ran shows as a changed mtime."""
+    folder = workdir / "results" / action / "cases"
+    return {p.stem: p.stat().st_mtime_ns for p in folder.glob("*.parquet")}
+
+
+def changed(before: dict[str, int], after: dict[str, int]) -> set[str]:
+    return {c for c in after if before.get(c) != after[c]}
+
+
+def run_metrics(workdir: Path, action: str = "execute") -> pd.DataFrame:
+    return pd.read_parquet(workdir / "results" / action / "metrics.parquet")
+
+
+@pytest.fixture(scope="module")
+def executed(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One execute run over a copy of the built-in examples."""
+    workdir = tmp_path_factory.mktemp("wf")
+    shutil.copytree(EXAMPLES, workdir / "tests")
+    snakemake(workdir)
+    return workdir
+
+
+def test_execute_run_over_examples(executed: Path) -> None:
+    df = run_metrics(executed)
+    assert len(df) == len(case_files(executed)) >= 7
+    assert set(df["status"]) == {metrics.MATCHED}, df[df["status"] != metrics.MATCHED][
+        ["case_id", "reason"]
+    ]
+    ran = df[df["status"] == metrics.MATCHED]
+    assert (ran["total_cycles"] > 0).all() and (ran["gas_used"] >= 0).all()
+    assert (
+        ran["total_cycles"] == ran["user_cycles"] + ran["paging_cycles"] + ran["reserved_cycles"]
+    ).all()
+    assert (ran["native_ms"] > 0).all() and (ran["execute_ms"] > 0).all()
+    # Peak RSS in bytes: a zkVM child process holds tens of MB, not tens of GB (the 1024x bug).
+    assert ran["peak_rss_bytes"].between(10 * 2**20, 8 * 2**30).all()
+    assert df["image_id"].nunique() == 1
+    hardware = json.loads((executed / "results" / "execute" / "hardware.json").read_text())
+    assert hardware["cpu_cores_logical"] >= 1 and hardware["memory_bytes"] > 0
+    summary = (executed / "results" / "execute" / "summary.md").read_text()
+    assert "| group |" in summary and "**all**" in summary
+
+
+def test_rerun_rules(executed: Path) -> None:
+    before = case_files(executed)
+    # A second run does nothing.
+    out = snakemake(executed)
+    assert "Nothing to be done" in out.stdout + out.stderr
+    assert changed(before, case_files(executed)) == set()
+
+    # Touching a file without changing it re-runs nothing.
+    fixture = next((executed / "tests").rglob("*.json"))
+    os.utime(fixture, None)
+    snakemake(executed)
+    assert changed(before, case_files(executed)) == set()
+
+    # Editing one fixture re-runs only cases of that file whose input changed.
+    target = executed / "tests" / "transfer" / "value_transfer.json"
+    data = json.loads(target.read_text())
+    name = next(iter(data))
+    data[name]["transaction"]["value"] = [
+        hex(int(v, 16) + 1) for v in data[name]["transaction"]["value"]
+    ]
+    target.write_text(json.dumps(data, indent=1))
+    snakemake(executed)
+    after = case_files(executed)
+    rerun = changed(before, after)
+    assert rerun and all(c.startswith(f"transfer__value_transfer__{name}") for c in rerun), rerun
+    df = run_metrics(executed).set_index("case_id")
+    # The fixture's expectation was not updated, so those cases are now reported as mismatched.
+    assert set(df.loc[sorted(rerun), "status"]) == {metrics.MISMATCHED}
+    assert "state root" in df.loc[sorted(rerun)[0], "reason"]
+
+    # Adding a file runs only its cases.
+    before = after
+    extra = executed / "tests" / "added" / "copy.json"
+    extra.parent.mkdir()
+    shutil.copy(executed / "tests" / "keccak" / "keccak_memory.json", extra)
+    snakemake(executed)
+    after = case_files(executed)
+    assert changed(before, after) == {c for c in after if c.startswith("added__copy__")}
+    assert changed(before, after)
+
+    # A new guest program re-runs every case.
+    before = after
+    program = executed / "results" / "guests" / "evm.bin"
+    program.write_bytes(program.read_bytes() + b"\0")
+    snakemake(executed, check=False)
+    assert changed(before, case_files(executed)) == set(before)
+
+
+def test_force_rerun(tmp_path: Path) -> None:
+    shutil.copytree(EXAMPLES / "transfer", tmp_path / "tests" / "transfer")
+    snakemake(tmp_path)
+    before = case_files(tmp_path)
+    snakemake(tmp_path, force_rerun=True)
+    assert changed(before, case_files(tmp_path)) == set(before)
+
+
+def test_bad_fixture_does_not_stop_the_others(tmp_path: Path) -> None:
+    shutil.copytree(EXAMPLES / "keccak", tmp_path / "tests" / "keccak")
+    (tmp_path / "tests" / "broken.json").write_text('{"t": {"env": ')
+    good = json.loads((EXAMPLES / "transfer" / "value_transfer.json").read_text())
+    name = next(iter(good))
+    good[name]["transaction"]["gasLimit"] = ["0xzz"]
+    (tmp_path / "tests" / "badfield.json").write_text(json.dumps(good))
+    snakemake(tmp_path)
+    df = run_metrics(tmp_path)
+    failed = df[df["status"] == metrics.FAILED]
+    assert set(failed["source"]) == {"broken.json", "badfield.json"}
+    assert failed["reason"].str.contains("broken.json").any()
+    assert failed["reason"].str.contains("gasLimit").any()
+    assert (df[df["source"].str.startswith("keccak/")]["status"] == metrics.MATCHED).all()
+
+
+def test_failed_cases_are_retried_only_when_asked(tmp_path: Path) -> None:
+    shutil.copytree(EXAMPLES / "compute", tmp_path / "tests" / "compute")
+    snakemake(tmp_path, cycle_limit=1000)
+    df = run_metrics(tmp_path)
+    assert set(df["status"]) == {metrics.FAILED}
+    assert df["reason"].str.contains("cycle limit").all()
+    before = case_files(tmp_path)
+    snakemake(tmp_path, cycle_limit=1000, retry_failed=False)
+    assert changed(before, case_files(tmp_path)) == set()
+    snakemake(tmp_path, cycle_limit=1000, retry_failed=True)
+    assert changed(before, case_files(tmp_path)) == set(before)
+    snakemake(tmp_path)  # the default limit: they now pass, and stay done
+    assert set(run_metrics(tmp_path)["status"]) == {metrics.MATCHED}
+    before = case_files(tmp_path)
+    snakemake(tmp_path)
+    assert changed(before, case_files(tmp_path)) == set()
+
+
+def test_interrupted_run_resumes_without_redoing(tmp_path: Path) -> None:
+    shutil.copytree(EXAMPLES, tmp_path / "tests")
+    settings = {"results_dir": str(tmp_path / "results"), "tests_dir": str(tmp_path / "tests")}
+    cmd = [
+        sys.executable, "-m", "snakemake", "--snakefile", str(REPO_ROOT / "Snakefile"),
+        "--profile", str(REPO_ROOT / "profiles" / "default"), "--directory", str(tmp_path),
+        "--configfile", str(REPO_ROOT / "config.yaml"), "--cores", "2",
+        "--config", *[f"{k}={json.dumps(v)}" for k, v in settings.items()],
+    ]  # fmt: skip
+    proc = subprocess.Popen(
+        cmd,
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 300
+    while len(case_files(tmp_path)) < 3 and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.2)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    done = case_files(tmp_path)
+    assert done, "the run was killed before any case finished"
+    snakemake(tmp_path)
+    after = case_files(tmp_path)
+    assert {c: after[c] for c in done} == done  # finished cases were not redone
+    assert set(run_metrics(tmp_path)["status"]) == {metrics.MATCHED}
+
+
+def test_prove_one_cheap_case(tmp_path: Path) -> None:
+    shutil.copytree(EXAMPLES / "transfer", tmp_path / "tests" / "transfer")
+    snakemake(tmp_path, action="prove", segment_po2=16, include=["d0g0v0$"], exclude=["create"])
+    df = run_metrics(tmp_path, "prove")
+    assert len(df) >= 1 and set(df["status"]) == {metrics.MATCHED}
+    row = df.iloc[0]
+    assert row["receipt_bytes"] > row["seal_bytes"] > 0
+    assert row["verify_ms"] > 0 and row["prove_ms"] > row["execute_ms"]
+    assert row["prove_cycles_per_s"] > 0 and row["receipt_kind"] == "composite"
+    assert row["segments"] == len(row["segment_po2s"])
+    # Execute results are not touched by a prove run.
+    assert not (tmp_path / "results" / "execute").exists()
+
+
+def test_dry_run_lists_jobs_and_lint_is_clean(executed: Path) -> None:
+    out = snakemake(executed, "-n", force_rerun=True)
+    assert "run_case" in out.stdout
+    lint = snakemake(executed, "--lint", check=False)
+    assert lint.returncode == 0, lint.stdout + lint.stderr

@@ -1,0 +1,5 @@
+import sys
+
+from zkprof.report.cli import main
+
+sys.exit(main())

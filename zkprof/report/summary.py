@@ -1,0 +1,64 @@
+"""The concise GitHub summary of zkprof runs: one row per run, linked to its full report."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from zkprof import metrics
+from zkprof.report.aggregate import TOTAL, Aggregate
+from zkprof.report.compare import Change, RunComparison, classify
+from zkprof.report.fmt import cell, format_number
+from zkprof.report.markdown import escape
+from zkprof.report.metrics_catalog import direction_of
+
+# Columns after the run and its case counts: (header, metric, statistic); "estimate" reads the
+# proving-time estimates. A column shows when any run has it.
+SUMMARY_COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("total_cycles (sum)", "total_cycles", "sum"),
+    ("cycles_per_gas (mean)", "cycles_per_gas", "mean"),
+    ("execute_ms (sum)", "execute_ms", "sum"),
+    ("proof_time_s", "proof_time_s", "estimate"),
+    ("par_proof_time_s", "par_proof_time_s", "estimate"),
+    ("par_proof_time_s ({provers} provers)", "bounded_par_proof_time_s", "estimate"),
+)
+
+
+@dataclass(frozen=True)
+class SummaryRow:
+    name: str
+    report_path: str  # relative to the benchmark-results link
+    aggregate: Aggregate
+    comparison: RunComparison | None
+
+
+def _value(aggregate: Aggregate, metric: str, stat: str) -> float | None:
+    if stat != "estimate":
+        return aggregate.stat(TOTAL, metric, stat)
+    est = aggregate.estimates
+    return float(est.at[TOTAL, metric]) if metric in est.columns and TOTAL in est.index else None
+
+
+def render_summary(rows: list[SummaryRow], link: str | None, noise_pct: float) -> str:
+    columns = [
+        c for c in SUMMARY_COLUMNS if any(_value(r.aggregate, c[1], c[2]) is not None for r in rows)
+    ]
+    provers = rows[0].aggregate.provers if rows else 0
+    header = ["run", "matched cases", *(c[0].format(provers=provers) for c in columns)]
+    lines = ["| " + " | ".join(header) + " |", "| -- |" + " -- |" * (len(header) - 1)]
+    for row in rows:
+        counts = row.aggregate.counts.loc[TOTAL]
+        name = escape(row.name)
+        title = f"[{name}]({link.rstrip('/')}/{row.report_path})" if link else name
+        cells = [
+            title,
+            f"{format_number(int(counts[metrics.MATCHED]))}/{format_number(int(counts['total']))}",
+        ]
+        for _, metric, stat in columns:
+            value = _value(row.aggregate, metric, stat)
+            change: Change | None = None
+            if row.comparison is not None:
+                baseline = _value(row.comparison.previous, metric, stat)
+                change = classify(value, baseline, direction_of(metric), noise_pct)
+            cells.append(cell(value, change).strip())
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
