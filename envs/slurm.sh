@@ -40,16 +40,23 @@ if ((debs_wanted)); then
 fi
 
 py="$venv/bin/python"
-# A virtualenv whose base python3 changed (pyenv upgrade) is rebuilt.
-base="$(python3 -c 'import sys; print(sys.prefix)')"
-if [[ -x "$py" ]] && ! "$py" -c "import sys; sys.exit(sys.base_prefix != '$base')" 2>/dev/null; then
-  log "base python changed, rebuilding $venv"
+# A virtualenv of another interpreter than the main python3's (pyenv upgrade) is rebuilt.
+base="$(python3 -c 'import sys; print(sys.base_prefix, sys.version_info[:2])')"
+if [[ -x "$py" ]] && [[ "$("$py" -c 'import sys; print(sys.base_prefix, sys.version_info[:2])' 2>/dev/null)" != "$base" ]]; then
+  log "the main python3 changed, rebuilding $venv"
   rm -rf "$venv"
 fi
 if [[ ! -x "$py" ]]; then
   log "virtualenv $venv (sees the main python3's packages)"
   python3 -m venv --system-site-packages "$venv"
 fi
+# The main python3's own site folders, also when that python3 is itself a virtualenv (which
+# --system-site-packages does not see through): added after the plugin's, .pth files included.
+main_sites="$(python3 -c 'import site, sysconfig
+p = sysconfig.get_paths()
+print(repr(sorted({p["purelib"], p["platlib"], *site.getsitepackages()})))')"
+venv_site="$("$py" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')"
+echo "import site, sys; list(map(site.addsitedir, sorted(set($main_sites) - set(sys.path))))" > "$venv_site/_zkprof_main_env.pth"
 if ! "$py" -c "
 import importlib.metadata as m, sys
 ok = m.version('snakemake-executor-plugin-slurm') == '${PLUGIN#*==}'
@@ -60,6 +67,9 @@ sys.exit(0 if ok else 1)" 2>/dev/null; then
   "$py" -m pip install -q --disable-pip-version-check "$PLUGIN" "$JOBSTEP" 2>&1 \
     | grep -v -e "^WARNING: Running pip as" || true
 fi
+# `$venv/bin/snakemake`: the main environment's snakemake, run by this virtualenv's python.
+printf '#!/bin/sh\nexec "%s" -m snakemake "$@"\n' "$py" > "$venv/bin/snakemake"
+chmod +x "$venv/bin/snakemake"
 "$py" - <<'EOF'
 import importlib.metadata as m
 import snakemake

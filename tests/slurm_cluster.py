@@ -52,10 +52,13 @@ def _which(name: str) -> str:
     return path
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+def _free_ports(count: int) -> list[int]:
+    """Distinct TCP ports nothing listens on now (all held open together while they are picked)."""
+    with contextlib.ExitStack() as stack:
+        socks = [stack.enter_context(socket.socket()) for _ in range(count)]
+        for s in socks:
+            s.bind(("127.0.0.1", 0))
+        return [int(s.getsockname()[1]) for s in socks]
 
 
 def _node_hardware() -> dict[str, str]:
@@ -109,6 +112,7 @@ class SlurmCluster:
             (self.root / sub).mkdir(parents=True, exist_ok=True)
         os.chmod(self.root, 0o755)  # munged refuses group/world-writable parents of its socket
         try:
+            self._client_env()
             self._start_munge()
             self._write_config()
             self._spawn(
@@ -201,21 +205,16 @@ class SlurmCluster:
         )
         out.close()
 
-    def _start_munge(self) -> None:
+    def _client_env(self) -> None:
+        """self.env: this process's environment with the clients pointed at this cluster."""
         assert self.root is not None
-        munge = self.root / "munge"
-        key = munge / "munge.key"
-        if not key.exists():
-            key.write_bytes(os.urandom(1024))
-        os.chmod(munge, 0o700)
-        os.chmod(key, 0o400)
         bin_dir = self.root / "bin"
         bin_dir.mkdir(exist_ok=True)
         for name in WRAPPED:
             real = shutil.which(name)
             if real is not None:
                 wrapper = bin_dir / name
-                wrapper.write_text(f'#!/bin/sh\nSLURM_CONF="{self.conf}" exec {real} "$@"\n')
+                wrapper.write_text(f'#!/bin/sh\nSLURM_CONF="{self.conf}" exec "{real}" "$@"\n')
                 wrapper.chmod(0o755)
         self.env = {
             **os.environ,
@@ -225,6 +224,15 @@ class SlurmCluster:
         # Settings a login shell may carry would point the clients elsewhere.
         for var in ("SLURM_CLUSTERS", "SQUEUE_FORMAT", "SINFO_FORMAT"):
             self.env.pop(var, None)
+
+    def _start_munge(self) -> None:
+        assert self.root is not None
+        munge = self.root / "munge"
+        key = munge / "munge.key"
+        if not key.exists():
+            key.write_bytes(os.urandom(1024))
+        os.chmod(munge, 0o700)
+        os.chmod(key, 0o400)
         socket_path = munge / "munge.socket"
         self._spawn(
             "munged",
@@ -258,13 +266,14 @@ class SlurmCluster:
             cpus = " ".join(f"{k}={hw[k]}" for k in keys if k in hw)
         # Leave room for the daemons and the submitting snakemake.
         memory = self.memory_mb or max(1024, int(hw["RealMemory"]) - 512)
+        ctld_port, slurmd_port = _free_ports(2)
         r = self.root
         conf = f"""\
 # Written by tests/slurm_cluster.py: a private single-node cluster.
 ClusterName=zkprof
 SlurmctldHost=localhost(127.0.0.1)
-SlurmctldPort={_free_port()}
-SlurmdPort={_free_port()}
+SlurmctldPort={ctld_port}
+SlurmdPort={slurmd_port}
 AuthType=auth/munge
 CredType=cred/munge
 AuthInfo=socket={r / "munge" / "munge.socket"}
@@ -351,6 +360,11 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Run a private single-node SLURM until Ctrl-C.")
     parser.add_argument("--cpus", type=int, help="CPUs the node offers (default: the host's)")
     args = parser.parse_args(argv)
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)  # `kill PID` stops the cluster cleanly too
     with SlurmCluster(cpus=args.cpus) as cluster:
         assert cluster.root is not None
         print(f"export SLURM_CONF={cluster.conf} PATH={cluster.root / 'bin'}:$PATH", flush=True)

@@ -82,9 +82,21 @@ def check_state_test(
         problems.append(f"logs hash {zkvm['logs_hash']} != expected {expected['logs_hash']}")
     if native is not None:
         for key in ("outcome", "gas_used", "state_root", "logs_hash"):
-            if native[key] != zkvm[key]:
+            a, b = (
+                (outcome_class(native[key]), outcome_class(zkvm[key]))
+                if key == "outcome"
+                else (native[key], zkvm[key])
+            )
+            if a != b:
                 problems.append(f"native {key} {native[key]} != zkVM {zkvm[key]}")
     return problems
+
+
+def outcome_class(outcome: str) -> str:
+    """What must agree between native and zkVM runs: the kind of halt, not revm's detailed reason
+    (it depends on the width of usize: an oversized memory operand is `OutOfGas(Memory)` on a
+    64-bit host and `OutOfGas(InvalidOperand)` on the 32-bit zkVM)."""
+    return outcome.split("(", 1)[0]
 
 
 def profile_case(

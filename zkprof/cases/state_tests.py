@@ -44,7 +44,6 @@ SUPPORTED_FORKS: frozenset[str] = frozenset(
         "EIP150",
         "EIP158",
         "Byzantium",
-        "Constantinople",
         "ConstantinopleFix",
         "Istanbul",
         "Berlin",
@@ -54,6 +53,7 @@ SUPPORTED_FORKS: frozenset[str] = frozenset(
         "Shanghai",
         "Cancun",
         "Prague",
+        "Osaka",
     }
 )
 

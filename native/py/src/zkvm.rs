@@ -88,6 +88,51 @@ struct Execution {
     execute_ms: f64,
 }
 
+/// The figures of an execution, taken out of the `Session` (which cannot leave its thread).
+struct Figures {
+    total_cycles: u64,
+    user_cycles: u64,
+    paging_cycles: u64,
+    reserved_cycles: u64,
+    segment_po2s: Vec<u32>,
+    journal: Vec<u8>,
+    exit_kind: &'static str,
+    exit_value: u32,
+    execute_ms: f64,
+}
+
+impl Figures {
+    fn of(session: &Session, segment_po2s: Vec<u32>, execute_ms: f64) -> Self {
+        let (exit_kind, exit_value) = exit_code_parts(&session.exit_code);
+        Figures {
+            total_cycles: session.total_cycles,
+            user_cycles: session.user_cycles,
+            paging_cycles: session.paging_cycles,
+            reserved_cycles: session.reserved_cycles,
+            segment_po2s,
+            journal: session.journal.as_ref().map(|j| j.bytes.clone()).unwrap_or_default(),
+            exit_kind,
+            exit_value,
+            execute_ms,
+        }
+    }
+
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let d = PyDict::new(py);
+        d.set_item("total_cycles", self.total_cycles)?;
+        d.set_item("user_cycles", self.user_cycles)?;
+        d.set_item("paging_cycles", self.paging_cycles)?;
+        d.set_item("reserved_cycles", self.reserved_cycles)?;
+        d.set_item("segments", self.segment_po2s.len())?;
+        d.set_item("segment_po2s", self.segment_po2s.clone())?;
+        d.set_item("journal", PyBytes::new(py, &self.journal))?;
+        d.set_item("exit_code", self.exit_kind)?;
+        d.set_item("exit_value", self.exit_value)?;
+        d.set_item("execute_ms", self.execute_ms)?;
+        Ok(d)
+    }
+}
+
 fn run_executor(
     program: &[u8],
     input: &[u8],
@@ -134,28 +179,6 @@ fn exit_code_parts(code: &ExitCode) -> (&'static str, u32) {
     }
 }
 
-fn session_dict<'py>(
-    py: Python<'py>,
-    session: &Session,
-    segment_po2s: &[u32],
-    execute_ms: f64,
-) -> PyResult<Bound<'py, PyDict>> {
-    let d = PyDict::new(py);
-    d.set_item("total_cycles", session.total_cycles)?;
-    d.set_item("user_cycles", session.user_cycles)?;
-    d.set_item("paging_cycles", session.paging_cycles)?;
-    d.set_item("reserved_cycles", session.reserved_cycles)?;
-    d.set_item("segments", session.segments.len())?;
-    d.set_item("segment_po2s", segment_po2s.to_vec())?;
-    let journal = session.journal.as_ref().map(|j| j.bytes.as_slice()).unwrap_or(&[]);
-    d.set_item("journal", PyBytes::new(py, journal))?;
-    let (exit_kind, exit_value) = exit_code_parts(&session.exit_code);
-    d.set_item("exit_code", exit_kind)?;
-    d.set_item("exit_value", exit_value)?;
-    d.set_item("execute_ms", execute_ms)?;
-    Ok(d)
-}
-
 /// Executes `program` (R0BF) on `input` (raw bytes on the guest's stdin) without proving.
 ///
 /// Returns cycles (total, user, paging, reserved), segment count and po2s, journal, exit code and
@@ -171,10 +194,13 @@ fn execute<'py>(
     pprof_path: Option<PathBuf>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let (program, input) = (program.to_vec(), input.to_vec());
-    let run = py.detach(move || {
-        guarded(|| run_executor(&program, &input, segment_po2, cycle_limit, pprof_path, false))
+    let figures = py.detach(move || {
+        guarded(|| {
+            let run = run_executor(&program, &input, segment_po2, cycle_limit, pprof_path, false)?;
+            Ok(Figures::of(&run.session, run.segment_po2s, run.execute_ms))
+        })
     })?;
-    session_dict(py, &run.session, &run.segment_po2s, run.execute_ms)
+    figures.to_dict(py)
 }
 
 /// Records when each segment's proof starts and ends, so proving time splits per segment.
@@ -197,12 +223,12 @@ impl SessionEvents for TimerHook {
 }
 
 struct Proof {
-    execution: Execution,
+    figures: Figures,
     image_id: Digest,
     prove_segments_ms: f64,
     segment_prove_ms: Vec<f64>,
     compress_ms: f64,
-    receipt: Receipt,
+    seal_size: usize,
     receipt_bytes: Vec<u8>,
 }
 
@@ -256,16 +282,15 @@ fn prove_program(
     let receipt_bytes =
         bincode::serialize(&receipt).map_err(|e| Failure::Other(format!("encoding receipt: {e}")))?;
     let done = timer.done.borrow();
-    execution.segment_po2s = done.iter().map(|(po2, _)| *po2).collect();
+    let segment_po2s = done.iter().map(|(po2, _)| *po2).collect();
     let segment_prove_ms = done.iter().map(|(_, ms)| *ms).collect();
-    drop(done);
     Ok(Proof {
-        execution,
+        figures: Figures::of(&execution.session, segment_po2s, execution.execute_ms),
         image_id,
         prove_segments_ms,
         segment_prove_ms,
         compress_ms,
-        receipt,
+        seal_size: receipt.seal_size(),
         receipt_bytes,
     })
 }
@@ -288,8 +313,7 @@ fn prove<'py>(
     let proof = py.detach(move || {
         guarded(|| prove_program(&program, &input, segment_po2, &kind, cycle_limit))
     })?;
-    let ex = &proof.execution;
-    let d = session_dict(py, &ex.session, &ex.segment_po2s, ex.execute_ms)?;
+    let d = proof.figures.to_dict(py)?;
     d.set_item("receipt_kind", receipt_kind)?;
     d.set_item("image_id", proof.image_id.to_string())?;
     d.set_item("prove_segments_ms", proof.prove_segments_ms)?;
@@ -297,13 +321,15 @@ fn prove<'py>(
     d.set_item("compress_ms", proof.compress_ms)?;
     d.set_item("receipt", PyBytes::new(py, &proof.receipt_bytes))?;
     d.set_item("receipt_size", proof.receipt_bytes.len())?;
-    d.set_item("seal_size", proof.receipt.seal_size())?;
+    d.set_item("seal_size", proof.seal_size)?;
     Ok(d)
 }
 
 fn verify_receipt(receipt: &[u8], image_id: &str) -> Result<(Vec<u8>, f64), Failure> {
-    let id = Digest::from_hex(image_id.trim_start_matches("0x"))
-        .map_err(|e| Failure::Invalid(format!("image_id is not a 32-byte hex digest: {e}")))?;
+    let id = hex::decode(image_id.trim_start_matches("0x"))
+        .ok()
+        .and_then(|bytes| Digest::try_from(bytes.as_slice()).ok())
+        .ok_or_else(|| Failure::Invalid(format!("image_id is not a 32-byte hex digest: {image_id:?}")))?;
     let receipt: Receipt = bincode::deserialize(receipt)
         .map_err(|e| Failure::Receipt(format!("cannot decode receipt: {e}")))?;
     let start = Instant::now();

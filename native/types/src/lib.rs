@@ -1,0 +1,256 @@
+//! Guest input/output types shared by the zkprof host and the RISC Zero guest.
+//!
+//! Everything here is plain data with a deterministic bincode encoding: maps are `BTreeMap`s,
+//! 256-bit quantities are `[u8; 32]` big-endian words, addresses are `[u8; 20]`.
+
+use serde::{de::DeserializeOwned, Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// A 20-byte Ethereum address.
+pub type Address = [u8; 20];
+/// A 256-bit big-endian quantity or a 32-byte hash.
+pub type Word = [u8; 32];
+
+/// One Ethereum state-test case: a fork, a block environment, a pre-state and one transaction.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EvmInput {
+    /// ethereum/tests fork name, e.g. "Cancun".
+    pub fork: String,
+    pub env: BlockEnv,
+    pub pre: BTreeMap<Address, Account>,
+    pub tx: Transaction,
+}
+
+/// The block the transaction runs in (`env` of a state test).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BlockEnv {
+    pub coinbase: Address,
+    pub number: Word,
+    pub timestamp: Word,
+    pub gas_limit: u64,
+    pub difficulty: Word,
+    /// London and later; `None` is treated as zero.
+    pub base_fee: Option<u64>,
+    /// `currentRandom`; required from Paris on.
+    pub prev_randao: Option<Word>,
+    /// Required from Cancun on.
+    pub excess_blob_gas: Option<u64>,
+}
+
+/// A pre-state account.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Account {
+    pub nonce: u64,
+    pub balance: Word,
+    pub code: Vec<u8>,
+    /// Slot -> value; zero values are allowed and mean "absent".
+    pub storage: BTreeMap<Word, Word>,
+}
+
+/// A transaction with its sender already resolved.
+///
+/// Fee and size fields are full 256-bit words so that out-of-range values reach the EVM side,
+/// which reports them as a rejected transaction rather than failing to decode.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Transaction {
+    /// EIP-2718 type: 0 legacy, 1 access list, 2 dynamic fee, 3 blob, 4 set code.
+    pub tx_type: u8,
+    pub sender: Address,
+    /// `None` creates a contract.
+    pub to: Option<Address>,
+    pub nonce: Word,
+    pub gas_limit: Word,
+    /// Types 0 and 1. A fee the type needs but that is `None` counts as zero.
+    pub gas_price: Option<Word>,
+    /// Types 2, 3 and 4.
+    pub max_fee_per_gas: Option<Word>,
+    pub max_priority_fee_per_gas: Option<Word>,
+    pub value: Word,
+    pub data: Vec<u8>,
+    pub access_list: Vec<AccessListItem>,
+    /// Type 3.
+    pub max_fee_per_blob_gas: Option<Word>,
+    pub blob_versioned_hashes: Vec<Word>,
+    /// Type 4.
+    pub authorization_list: Vec<Authorization>,
+}
+
+/// One EIP-2930 access-list entry.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessListItem {
+    pub address: Address,
+    pub storage_keys: Vec<Word>,
+}
+
+/// One signed EIP-7702 authorization; the authority is recovered during execution.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Authorization {
+    pub chain_id: Word,
+    pub address: Address,
+    pub nonce: Word,
+    /// y parity (`v` in the test format).
+    pub y_parity: Word,
+    pub r: Word,
+    pub s: Word,
+}
+
+/// How the transaction ended.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Outcome {
+    Success,
+    Revert,
+    /// Exceptional halt (out of gas, invalid opcode, ...), with the EVM's reason.
+    Halt(String),
+    /// The transaction is invalid and was not included; the state is the pre-state.
+    Rejected(String),
+}
+
+/// Cycle counts of the measured regions (units are whatever the caller's counter returns).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegionCycles {
+    pub decode: u64,
+    pub transaction: u64,
+    pub state_root: u64,
+}
+
+/// Result of running one case.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EvmOutput {
+    pub outcome: Outcome,
+    pub gas_used: u64,
+    pub state_root: Word,
+    pub logs_hash: Word,
+    pub region_cycles: RegionCycles,
+}
+
+/// A bincode encoding or decoding failure.
+#[derive(Debug)]
+pub struct CodecError(String);
+
+impl fmt::Display for CodecError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "bincode: {}", self.0)
+    }
+}
+
+impl std::error::Error for CodecError {}
+
+// One fixed set of options on both sides: fixed-width little-endian integers, and trailing
+// bytes are an error so a truncated or concatenated buffer is never silently accepted.
+fn options() -> impl bincode::Options {
+    use bincode::Options;
+    bincode::DefaultOptions::new()
+        .with_fixint_encoding()
+        .with_little_endian()
+        .reject_trailing_bytes()
+}
+
+/// Encodes a value (an [`EvmInput`] or [`EvmOutput`]) in zkprof's wire format.
+pub fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, CodecError> {
+    use bincode::Options;
+    options()
+        .serialize(value)
+        .map_err(|e| CodecError(e.to_string()))
+}
+
+/// Decodes a value written by [`encode`]; malformed or trailing input is an error.
+pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, CodecError> {
+    use bincode::Options;
+    options()
+        .deserialize(bytes)
+        .map_err(|e| CodecError(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample_input() -> EvmInput {
+        let mut storage = BTreeMap::new();
+        storage.insert([1u8; 32], [2u8; 32]);
+        let mut pre = BTreeMap::new();
+        pre.insert(
+            [0xaa; 20],
+            Account {
+                nonce: 7,
+                balance: [3u8; 32],
+                code: vec![0x60, 0x00],
+                storage,
+            },
+        );
+        EvmInput {
+            fork: "Cancun".into(),
+            env: BlockEnv {
+                coinbase: [0xcc; 20],
+                gas_limit: 30_000_000,
+                base_fee: Some(7),
+                prev_randao: Some([9u8; 32]),
+                excess_blob_gas: Some(0),
+                ..Default::default()
+            },
+            pre,
+            tx: Transaction {
+                tx_type: 4,
+                sender: [0xaa; 20],
+                to: None,
+                data: vec![1, 2, 3],
+                access_list: vec![AccessListItem {
+                    address: [0xbb; 20],
+                    storage_keys: vec![[4u8; 32]],
+                }],
+                blob_versioned_hashes: vec![[5u8; 32]],
+                authorization_list: vec![Authorization::default()],
+                ..Default::default()
+            },
+        }
+    }
+
+    #[test]
+    fn input_roundtrip() {
+        let input = sample_input();
+        let bytes = encode(&input).unwrap();
+        assert_eq!(decode::<EvmInput>(&bytes).unwrap(), input);
+        // Deterministic: the same value always encodes to the same bytes.
+        assert_eq!(encode(&input.clone()).unwrap(), bytes);
+    }
+
+    #[test]
+    fn output_roundtrip() {
+        for outcome in [
+            Outcome::Success,
+            Outcome::Revert,
+            Outcome::Halt("OutOfGas(Basic)".into()),
+            Outcome::Rejected("NONCE_IS_MAX".into()),
+        ] {
+            let out = EvmOutput {
+                outcome,
+                gas_used: 21_000,
+                state_root: [1u8; 32],
+                logs_hash: [2u8; 32],
+                region_cycles: RegionCycles {
+                    decode: 1,
+                    transaction: 2,
+                    state_root: 3,
+                },
+            };
+            let bytes = encode(&out).unwrap();
+            assert_eq!(decode::<EvmOutput>(&bytes).unwrap(), out);
+        }
+    }
+
+    #[test]
+    fn malformed_input_is_an_error() {
+        let bytes = encode(&sample_input()).unwrap();
+        assert!(decode::<EvmInput>(&bytes[..bytes.len() - 1]).is_err());
+        let mut longer = bytes.clone();
+        longer.push(0);
+        assert!(decode::<EvmInput>(&longer).is_err());
+        assert!(decode::<EvmOutput>(&[0xff; 3]).is_err());
+        // A huge length prefix must fail cleanly rather than allocate or panic.
+        let mut huge = 6u64.to_le_bytes().to_vec();
+        huge.extend_from_slice(b"Cancun");
+        huge.extend_from_slice(&[0xff; 64]);
+        assert!(decode::<EvmInput>(&huge).is_err());
+    }
+}
