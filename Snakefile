@@ -14,6 +14,15 @@ include: "rules/run.smk"
 include: "rules/report.smk"
 
 
+# Small bookkeeping jobs run where Snakemake runs, not as cluster jobs.
+localrules:
+    all,
+    input_errors,
+    aggregate,
+    report,
+    regression_gate,
+
+
 rule all:
     default_target: True
     input:

@@ -38,7 +38,9 @@ def reference_host() -> Path:
     target = Path(os.environ.get("CARGO_TARGET_DIR", cache_dir() / "target"))
     binary = target / "release" / "zkprof-reference-host"
     if not binary.exists():
-        raise SystemExit(f"{binary} missing: run `cargo build --release -p zkprof-reference-host` in native/")
+        raise SystemExit(
+            f"{binary} missing: run `cargo build --release -p zkprof-reference-host` in native/"
+        )
     return binary
 
 
@@ -112,15 +114,24 @@ def write(sections: dict[str, str]) -> None:
     for title, body in sections.items():
         kept[title] = body
     order = [t for t, _ in BENCHMARKS.values()]
-    lines = ["# zkprof benchmarks", "", "Written by `python3 benchmarks/run.py`; each section names its machine and date.", ""]
+    lines = [
+        "# zkprof benchmarks",
+        "",
+        "Written by `python3 benchmarks/run.py`; each section names its machine and date.",
+        "",
+    ]
     for title in sorted(kept, key=lambda t: order.index(t) if t in order else len(order)):
         lines += [f"## {title}", "", kept[title].strip(), ""]
     OUT.write_text("\n".join(lines))
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("only", nargs="*", choices=[*BENCHMARKS, []], help="benchmarks to run (default: all)")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "only", nargs="*", choices=[*BENCHMARKS, []], help="benchmarks to run (default: all)"
+    )
     args = parser.parse_args()
     tmp = REPO / "build" / "bench"
     tmp.mkdir(parents=True, exist_ok=True)

@@ -10,6 +10,8 @@ rule build_guest:
         meta=RESULTS / "guests" / "{guest}.json",
     log:
         RESULTS / "logs" / "guests" / "{guest}.log",
+    conda:
+        "../envs/zkprof.yaml"
     params:
         guest_dir=GUEST_DIR,
         out_dir=lambda wildcards, output: Path(output.program).parent,

@@ -4,6 +4,10 @@
 rule input_errors:
     output:
         RESULTS / "{action}" / "input_errors.parquet",
+    log:
+        RESULTS / "logs" / "input_errors_{action}.log",
+    conda:
+        "../envs/zkprof.yaml"
     params:
         errors=[str(e) for e in INDEX.errors],
         sources=[e.source for e in INDEX.errors],
@@ -21,6 +25,8 @@ rule aggregate:
         summary=RESULTS / "{action}" / "summary.md",
     log:
         RESULTS / "logs" / "aggregate_{action}.log",
+    conda:
+        "../envs/zkprof.yaml"
     script:
         "../scripts/aggregate.py"
 
@@ -47,6 +53,8 @@ rule report:
         ),
     log:
         RESULTS / "logs" / "report_{action}.log",
+    conda:
+        "../envs/zkprof.yaml"
     params:
         noise_pct=config["report_noise_pct"],
         provers=config["report_provers"],
@@ -64,6 +72,10 @@ rule regression_gate:
         report=RESULTS / "{action}" / "report" / "report.md",
     output:
         RESULTS / "{action}" / "report" / "no_regression.txt",
+    log:
+        RESULTS / "logs" / "regression_gate_{action}.log",
+    conda:
+        "../envs/zkprof.yaml"
     params:
         noise_pct=config["report_noise_pct"],
         threshold_pct=config["fail_on_regression_pct"],

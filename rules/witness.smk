@@ -9,6 +9,8 @@ rule witness:
         case=RESULTS / "witnesses" / "{case_id}.json",
     log:
         RESULTS / "logs" / "witness" / "{case_id}.log",
+    conda:
+        "../envs/zkprof.yaml"
     params:
         source=SOURCE,
     script:

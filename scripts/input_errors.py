@@ -8,3 +8,4 @@ sm = snakemake  # noqa: F821 (provided by Snakemake)
 write_rows(
     input_error_rows(sm.params.errors, sm.params.sources, sm.wildcards.action), Path(sm.output[0])
 )
+Path(sm.log[0]).write_text(f"{len(sm.params.errors)} input errors\n")

@@ -9,8 +9,11 @@ changes = build_run_report(
 ).changes()
 worse = changes.exceeding(sm.params.threshold_pct) if changes is not None else None
 if worse is not None and len(worse):
+    Path(sm.log[0]).write_text(worse.to_string(index=False) + "\n")
     raise SystemExit(
         f"regressions of at least {sm.params.threshold_pct}% (see {sm.input.report}):\n"
         + worse.to_string(index=False)
     )
-Path(sm.output[0]).write_text(f"no regression of {sm.params.threshold_pct}% or more\n")
+verdict = f"no regression of {sm.params.threshold_pct}% or more\n"
+Path(sm.log[0]).write_text(verdict)
+Path(sm.output[0]).write_text(verdict)

@@ -49,7 +49,7 @@ def test_witness_errors_name_the_field() -> None:
     cases, _ = load_cases(EXAMPLES)
     bad = dict(cases[0].input)
     bad["tx"] = dict(bad["tx"]) | {"to": "0x1234"}
-    with pytest.raises(ValueError, match="tx.to"):
+    with pytest.raises(ValueError, match=r"tx\.to"):
         _native.evm_witness(json.dumps(bad))
     with pytest.raises(ValueError, match="EVM witness"):
         _native.evm_run_native(b"\x01\x02")

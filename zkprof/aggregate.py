@@ -63,6 +63,8 @@ def summary_table(df: pd.DataFrame) -> pd.DataFrame:
 def _fmt(value: Any) -> str:
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return "-"
+    if isinstance(value, float) and value.is_integer():
+        return f"{int(value):,}"
     if isinstance(value, float):
         return f"{value:,.1f}" if abs(value) < 1e6 else f"{value:,.0f}"
     if isinstance(value, int):

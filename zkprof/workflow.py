@@ -9,9 +9,10 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 from zkprof.atomic import write_bytes_atomic
 from zkprof.cases import CaseError
@@ -110,3 +111,36 @@ def forced_targets(config: dict, results: Path, action: str, case_ids: Iterable[
             if failed_marker(results, action, c).exists()
         }
     return forced
+
+
+def force_when_dag_is_built(workflow: Any, targets: Callable[[], set[str]]) -> None:
+    """Add `targets()` (rule names or files) to Snakemake's --forcerun set.
+
+    Snakemake 9 hands the workflow its DAG settings only after the Snakefile is parsed, so a Snakefile
+    cannot extend --forcerun directly; this intercepts that assignment on this workflow object.
+    tests/test_workflow.py checks that forcing works, so a Snakemake change that breaks it shows."""
+    base = type(workflow)
+
+    def get(self: Any) -> Any:
+        return self.__dict__.get("_zkprof_dag_settings")
+
+    def set_(self: Any, settings: Any) -> None:
+        if settings is not None:
+            settings.forcerun = set(settings.forcerun) | targets()
+        self.__dict__["_zkprof_dag_settings"] = settings
+
+    workflow.__class__ = type(base.__name__, (base,), {"dag_settings": property(get, set_)})
+
+
+def normalize_config(config: dict[str, Any], schema_path: Path) -> None:
+    """`--config key=value` gives strings for what YAML would read as booleans, null or lists
+    (`force_rerun=true`, `cycle_limit=null`, `include=[...]`): read such strings as YAML wherever
+    the schema does not allow a string, before validation."""
+    import yaml
+
+    properties = yaml.safe_load(schema_path.read_text())["properties"]
+    for key, value in config.items():
+        allowed = properties.get(key, {}).get("type", [])
+        allowed = [allowed] if isinstance(allowed, str) else allowed
+        if isinstance(value, str) and "string" not in allowed:
+            config[key] = yaml.safe_load(value)

@@ -142,7 +142,6 @@ fn run_executor(
     keep_segments: bool,
 ) -> Result<Execution, Failure> {
     check_po2(po2)?;
-    compute_image_id(program)?;
     let mut builder = ExecutorEnv::builder();
     builder.write_slice(input).segment_limit_po2(po2);
     builder.session_limit(cycle_limit);
@@ -152,7 +151,7 @@ fn run_executor(
     let env = builder.build().map_err(|e| Failure::Other(format!("{e:#}")))?;
     let start = Instant::now();
     let mut exec = ExecutorImpl::from_elf(env, program)
-        .map_err(|e| Failure::Program(format!("cannot load program: {e:#}")))?;
+        .map_err(|e| Failure::Program(format!("not a valid R0BF program: {e:#}")))?;
     let mut segment_po2s = Vec::new();
     let session = if keep_segments {
         // Proving needs the segments: risc0 keeps them in files in a temporary folder.
