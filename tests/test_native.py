@@ -13,6 +13,7 @@ from zkprof import _native
 from zkprof.calibration import CalibrationOp, calibration_input, lcg_result
 from zkprof.guest import GuestProgram, build_program
 from zkprof.paths import GUESTS_DIR
+from zkprof.pprof import hottest, self_cycles
 
 
 def lcg(n: int) -> bytes:
@@ -132,8 +133,11 @@ def test_gil_is_released(calibration_bytes: bytes) -> None:
 
 def test_pprof_output(calibration_bytes: bytes, tmp_path: Path) -> None:
     out = tmp_path / "profile.pb"
-    _native.execute(calibration_bytes, lcg(10_000), segment_po2=20, pprof_path=str(out))
+    _native.execute(calibration_bytes, lcg(100_000), segment_po2=20, pprof_path=str(out))
     assert out.stat().st_size > 100
+    cycles = self_cycles(out)
+    assert cycles.most_common(1)[0][0] == "main"  # the LCG loop is inlined into main
+    assert hottest(out).startswith("main ")
 
 
 def test_same_source_same_image_id(calibration: GuestProgram, tmp_path: Path) -> None:

@@ -13,6 +13,8 @@ import time
 from pathlib import Path
 
 import pandas as pd
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 import pytest
 
 from zkprof import metrics
@@ -141,8 +143,13 @@ def test_force_rerun(tmp_path: Path) -> None:
     shutil.copytree(EXAMPLES / "transfer", tmp_path / "tests" / "transfer")
     snakemake(tmp_path)
     before = case_files(tmp_path)
-    snakemake(tmp_path, force_rerun=True)
+    snakemake(tmp_path, force_rerun=True, pprof=True)
     assert changed(before, case_files(tmp_path)) == set(before)
+    # With pprof, every case lists its hottest guest functions, and so does the summary.
+    df = run_metrics(tmp_path)
+    assert df["hot_functions"].str.contains("%").all()
+    summary = (tmp_path / "results" / "execute" / "summary.md").read_text()
+    assert "Hottest guest functions" in summary
 
 
 def test_bad_fixture_does_not_stop_the_others(tmp_path: Path) -> None:
@@ -253,3 +260,41 @@ def test_dry_run_lists_jobs_and_lint_is_clean(executed: Path) -> None:
     assert "run_case" in out.stdout
     lint = snakemake(executed, "--lint", check=False)
     assert lint.returncode == 0, lint.stdout + lint.stderr
+
+
+def test_reports_with_comparison_against_an_earlier_run(tmp_path: Path) -> None:
+    shutil.copytree(EXAMPLES / "keccak", tmp_path / "tests" / "keccak")
+    earlier = tmp_path / "earlier"
+    snakemake(tmp_path, results_dir=str(earlier))
+    snakemake(
+        tmp_path,
+        report_prev=str(earlier / "execute"),
+        benchmark_results_link="https://example.org/r",
+    )
+    reports = tmp_path / "results" / "execute" / "report"
+    for name in (
+        "report.md",
+        "bencher.json",
+        "summary.md",
+        "cycles_per_case.png",
+        "time_vs_cycles.png",
+        "changes.png",
+    ):
+        assert (reports / name).stat().st_size > 0, name
+    markdown = (reports / "report.md").read_text()
+    assert "keccak" in markdown and "%" in markdown and "nan" not in markdown.lower()
+    bencher = json.loads((reports / "bencher.json").read_text())
+    assert all(len(measure) <= 64 for bench in bencher.values() for measure in bench)
+    assert "https://example.org/r" in (reports / "summary.md").read_text()
+    # The CI gate passes when nothing regressed that much (times vary between runs; cycles not)...
+    snakemake(tmp_path, report_prev=str(earlier / "execute"), fail_on_regression_pct=1000)
+    assert (reports / "no_regression.txt").exists()
+    # ...and fails, keeping the report, when the baseline needed half the cycles.
+    baseline = pq.read_table(earlier / "execute" / "metrics.parquet")
+    i = baseline.schema.get_field_index("total_cycles")
+    halved = pc.divide(baseline["total_cycles"], 2)
+    cheaper = tmp_path / "cheaper.parquet"
+    pq.write_table(baseline.set_column(i, baseline.schema.field(i), halved), cheaper)
+    gate = snakemake(tmp_path, report_prev=str(cheaper), fail_on_regression_pct=50, check=False)
+    assert gate.returncode != 0 and "total_cycles" in gate.stdout + gate.stderr
+    assert (reports / "report.md").exists()

@@ -100,6 +100,17 @@ def render_summary(df: pd.DataFrame, hardware: dict[str, Any]) -> str:
         for _, r in problems.sort_values("case_id").iterrows():
             reason = str(r["reason"]).replace("|", "\\|").replace("\n", " ")
             lines.append(f"| {r['case_id']} | {r['status']} | {reason} |")
+    profiled = df[df["hot_functions"].notna()] if "hot_functions" in df else df.iloc[0:0]
+    if len(profiled):
+        lines += [
+            "",
+            "## Hottest guest functions (pprof)",
+            "",
+            "| case | functions (share of cycles) |",
+            "|---|---|",
+        ]
+        for _, r in profiled.sort_values("total_cycles", ascending=False).head(50).iterrows():
+            lines.append(f"| {r['case_id']} | {str(r['hot_functions']).replace('|', '/')} |")
     return "\n".join(lines) + "\n"
 
 

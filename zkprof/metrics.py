@@ -72,6 +72,11 @@ COLUMNS: dict[str, tuple[pa.DataType, str, str]] = {
     "receipt_bytes": (pa.int64(), "bytes", "serialized receipt size"),
     "seal_bytes": (pa.int64(), "bytes", "seal size inside the receipt"),
     "prove_cycles_per_s": (pa.float64(), "cycles/s", "proving throughput: total cycles / prove_ms"),
+    "hot_functions": (
+        pa.string(),
+        "% of cycles",
+        "guest functions with the most cycles (with pprof)",
+    ),
     "peak_rss_bytes": (pa.int64(), "bytes", "peak resident memory of the job while the case ran"),
     "risc0_version": (pa.string(), "-", "risc0-zkvm version"),
     "zkprof_version": (pa.string(), "-", "zkprof version"),

@@ -126,6 +126,10 @@ def profile_case(
     if receipt is not None and settings.pprof_path is not None:
         write_bytes_atomic(settings.pprof_path.with_suffix(".receipt"), receipt)
     row |= fields
+    if settings.pprof_path is not None and settings.pprof_path.exists():
+        from zkprof.pprof import hottest
+
+        row["hot_functions"] = hottest(settings.pprof_path)
     reason = [retried] if retried else []
     if description.get("kind", STATE_TEST) == STATE_TEST:
         from zkprof import _native
