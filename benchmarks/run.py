@@ -63,25 +63,19 @@ def binding_once(action: str, program: bytes, guest_input: bytes, po2: int) -> f
     return (time.perf_counter() - start) * 1e3
 
 
-def bench_binding(tmp: Path) -> str:
+def binding_overhead(tmp: Path, action: str, rounds: int, po2: int, repeats: int) -> str:
     """Binding overhead: zkprof._native against the pure-Rust reference host, same program/input."""
     guest = build_program(GUESTS_DIR / "calibration", BUILD, quiet=True)
     program = guest.program_path.read_bytes()
-    rows = []
-    for action, rounds, po2, repeats in (("execute", 1_000_000, 20, 9), ("prove", 2_000, 14, 3)):
-        guest_input = calibration_input(CalibrationOp.LCG_ROUNDS, rounds)
-        input_file = tmp / f"{action}.in"
-        input_file.write_bytes(guest_input)
-        cycles = _native.execute(program, guest_input, segment_po2=po2)["total_cycles"]
-        py, rust = [], []
-        for _ in range(repeats):  # interleaved, so drift hits both sides alike
-            py.append(binding_once(action, program, guest_input, po2))
-            rust.append(ref_once(action, guest.program_path, input_file, po2))
-        ratio = statistics.median(py) / statistics.median(rust)
-        rows.append(
-            f"| {action} | {cycles:,} cycles, po2 {po2} | {repeats} | {statistics.median(py):,.1f} | "
-            f"{statistics.median(rust):,.1f} | **{ratio:.3f}** |"
-        )
+    guest_input = calibration_input(CalibrationOp.LCG_ROUNDS, rounds)
+    input_file = tmp / f"{action}.in"
+    input_file.write_bytes(guest_input)
+    cycles = _native.execute(program, guest_input, segment_po2=po2)["total_cycles"]
+    py, rust = [], []
+    for _ in range(repeats):  # interleaved, so drift hits both sides alike
+        py.append(binding_once(action, program, guest_input, po2))
+        rust.append(ref_once(action, guest.program_path, input_file, po2))
+    ratio = statistics.median(py) / statistics.median(rust)
     return "\n".join(
         [
             "Median wall time of the same risc0 call from Python (`zkprof._native`, timed around the call,",
@@ -90,7 +84,8 @@ def bench_binding(tmp: Path) -> str:
             "",
             "| action | workload (calibration guest) | repeats | binding ms | Rust ms | ratio |",
             "|---|---|---|---|---|---|",
-            *rows,
+            f"| {action} | {cycles:,} cycles, po2 {po2} | {repeats} | {statistics.median(py):,.1f} | "
+            f"{statistics.median(rust):,.1f} | **{ratio:.3f}** |",
         ]
     )
 
@@ -150,7 +145,14 @@ def bench_report(tmp: Path) -> str:
 
 
 BENCHMARKS: dict[str, tuple[str, Callable[[Path], str]]] = {
-    "binding": ("Binding overhead", bench_binding),
+    "binding_execute": (
+        "Binding overhead: execute",
+        lambda tmp: binding_overhead(tmp, "execute", 1_000_000, 20, 21),
+    ),
+    "binding_prove": (
+        "Binding overhead: prove",
+        lambda tmp: binding_overhead(tmp, "prove", 2_000, 14, 3),
+    ),
     "dryrun": ("Workflow planning with 10,000 cases", bench_dry_run),
     "report": ("Reports on 1,000,000 metric rows", bench_report),
 }
