@@ -82,3 +82,11 @@ def all_outputs():
 force_when_dag_is_built(
     workflow, lambda: forced_targets(config, RESULTS, ACTION, CASES)
 )
+
+
+def results_note():
+    where = RESULTS / ACTION
+    return (
+        f"zkprof: {len(CASES)} cases, results in {where}/: metrics.parquet (one row per case), "
+        f"summary.md, report/report.md, report/bencher.json"
+    )

@@ -298,3 +298,10 @@ def test_reports_with_comparison_against_an_earlier_run(tmp_path: Path) -> None:
     gate = snakemake(tmp_path, report_prev=str(cheaper), fail_on_regression_pct=50, check=False)
     assert gate.returncode != 0 and "total_cycles" in gate.stdout + gate.stderr
     assert (reports / "report.md").exists()
+
+
+def test_snakemake_html_report_holds_the_plots(executed: Path) -> None:
+    html = executed / "report.html"
+    snakemake(executed, "--report", str(html))
+    text = html.read_text(errors="replace")
+    assert "cycles_per_case.png" in text and "time_vs_cycles.png" in text
