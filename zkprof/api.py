@@ -26,6 +26,7 @@ from zkprof.guest import GuestProgram, build_program, resolve_guest_dir
 from zkprof.profile import case_metrics_path, failed_marker, profile_and_write
 from zkprof.runner import RunSettings
 from zkprof.sources import CaseSource, RawInputs, SourceCase, StateTests
+from zkprof.witness import prepare
 
 __all__ = [
     "CaseError",
@@ -110,13 +111,7 @@ def profile_cases(
     for case in cases:
         out = case_metrics_path(config.results_dir, config.action, case.case_id)
         if _needs_run(config, case.case_id):
-            description = dict(case.description)
-            guest_input = b""
-            if case.skip_reason is None:
-                try:
-                    guest_input = case.make_input()
-                except ValueError as err:
-                    description["error"] = f"{case.source}: case {case.case_id}: {err}"
+            description, guest_input = prepare(case)
             log = config.results_dir / config.action / "logs" / f"{case.case_id}.log"
             profile_and_write(
                 description,

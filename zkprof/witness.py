@@ -50,19 +50,24 @@ def find_case(source: CaseSource, path: Path, case_id: str) -> SourceCase:
     raise LookupError(f"{path}: no case {case_id}" + (f" ({detail})" if detail else ""))
 
 
+def prepare(case: SourceCase) -> tuple[dict[str, Any], bytes]:
+    """(description, guest input) of a case. A case whose input cannot be made gets `error` set in
+    its description and an empty input, so that its run records a failed row, not a crash."""
+    description = dict(case.description)
+    if case.skip_reason is not None:
+        return description, b""
+    try:
+        return description, case.make_input()
+    except ValueError as err:
+        description["error"] = f"{case.source}: case {case.case_id}: {err}"
+        return description, b""
+
+
 def write_witness(
     source: CaseSource, path: Path, case_id: str, input_out: Path, description_out: Path
 ) -> dict[str, Any]:
-    """Writes the case's guest input and its description. A case whose input cannot be made gets
-    a description with `error` set (and an empty input) so its run records a failed row."""
-    case = find_case(source, path, case_id)
-    description = dict(case.description)
-    guest_input = b""
-    if case.skip_reason is None:
-        try:
-            guest_input = case.make_input()
-        except ValueError as err:
-            description["error"] = f"{case.source}: case {case.case_id}: {err}"
+    """Writes the case's guest input and its description (see `prepare`)."""
+    description, guest_input = prepare(find_case(source, path, case_id))
     write_bytes_atomic(input_out, guest_input)
     text = json.dumps(description, indent=1, sort_keys=True) + "\n"
     write_bytes_atomic(description_out, text.encode())
