@@ -5,9 +5,6 @@ from __future__ import annotations
 import struct
 from enum import IntEnum
 
-# Cycles one LCG round costs in the guest (measured; used only to size inputs, never as a result).
-CYCLES_PER_ROUND = 12.6
-
 
 class CalibrationOp(IntEnum):
     LCG_ROUNDS = 0  # n rounds of a 64-bit LCG; journal: u64 accumulator
@@ -26,7 +23,3 @@ def lcg_result(n: int) -> int:
     for i in range(n):
         acc = (acc * 6364136223846793005 + i) & 0xFFFFFFFFFFFFFFFF
     return acc
-
-
-def rounds_for_cycles(cycles: int) -> int:
-    return max(1, int(cycles / CYCLES_PER_ROUND))

@@ -6,7 +6,6 @@ A row is written whatever happened to the case: `status` says whether its number
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -124,16 +123,8 @@ def read_table(paths: Iterable[Path]) -> pa.Table:
 
 
 def describe() -> str:
-    """The schema as a markdown table (README and `zkprof schema`)."""
+    """The schema as a markdown table (the README holds it; tests/test_docs.py keeps it current)."""
     lines = ["| column | type | unit | description |", "|---|---|---|---|"]
     for name, (typ, unit_, desc) in COLUMNS.items():
         lines.append(f"| `{name}` | {typ} | {unit_} | {desc} |")
     return "\n".join(lines)
-
-
-def schema_json() -> str:
-    return json.dumps(
-        {"version": SCHEMA_VERSION,
-         "columns": {n: {"type": str(t), "unit": u, "description": d} for n, (t, u, d) in COLUMNS.items()}},
-        indent=2,
-    )  # fmt: skip

@@ -121,7 +121,6 @@ def profile_case(
         return row | {"status": metrics.FAILED, "reason": str(failure)}
     journal = fields.pop("journal")
     receipt = fields.pop("receipt", None)
-    fields.pop("segment_prove_ms", None)
     retried = fields.pop("retried_po2", None)
     if receipt is not None and settings.pprof_path is not None:
         write_bytes_atomic(settings.pprof_path.with_suffix(".receipt"), receipt)

@@ -93,7 +93,6 @@ def measure(program: bytes, guest_input: bytes, settings: RunSettings) -> dict[s
             "receipt_bytes": run["receipt_size"],
             "seal_bytes": run["seal_size"],
             "prove_cycles_per_s": run["total_cycles"] / (prove_ms / 1e3),
-            "segment_prove_ms": run["segment_prove_ms"],
             "receipt": run["receipt"],
         }
     else:
