@@ -5,6 +5,7 @@ from snakemake.utils import validate
 
 from zkprof.guest import resolve_guest_dir
 from zkprof.paths import GUESTS_DIR, NATIVE_DIR
+from zkprof.profile import batch_metrics_path
 from zkprof.sources import source_for
 from zkprof.workflow import (
     force_when_dag_is_built,
@@ -12,6 +13,7 @@ from zkprof.workflow import (
     index_cases,
     normalize_config,
     source_files,
+    source_key,
 )
 
 normalize_config(config, Path(workflow.basedir) / "config" / "schema.yaml")
@@ -26,15 +28,22 @@ GUEST = GUEST_DIR.name
 # Filters go positionally: snakefmt would read a keyword argument named after it as a directive.
 INDEX = index_cases(SOURCE, config["include"], config["exclude"], RESULTS / ".index")
 CASES = INDEX.by_id()
+SOURCES = INDEX.sources()
+# Cases run in batches (neighbours in one file) so that thousands of cases are not thousands of
+# jobs; each case still has its own row, log and failure marker.
+BATCHES = {
+    action: INDEX.batches(size) for action, size in config["cases_per_job"].items()
+}
 
 
 wildcard_constraints:
-    case_id=r"[A-Za-z0-9._-]+",
+    source_key=r"[A-Za-z0-9_-]+",
+    batch=r"[A-Za-z0-9_-]+",
     action=r"execute|prove",
 
 
 def case_metrics(action):
-    return [RESULTS / action / "cases" / f"{c}.parquet" for c in CASES]
+    return [batch_metrics_path(RESULTS, action, b) for b in BATCHES[action]]
 
 
 def guest_sources(wildcards):
@@ -46,7 +55,12 @@ def guest_sources(wildcards):
 
 
 def source_file_of(wildcards):
-    return SOURCE.root / CASES[wildcards.case_id].source
+    return SOURCE.root / SOURCES[wildcards.source_key]
+
+
+def witnesses_of_batch(wildcards):
+    source = BATCHES[wildcards.action][wildcards.batch].source
+    return RESULTS / "witnesses" / f"{source_key(source)}.parquet"
 
 
 def prove_mem_mb(wildcards):
@@ -77,10 +91,10 @@ def all_outputs():
     ] + gate
 
 
-# --config force_rerun=true forces every case, as Snakemake's own --forcerun run_case does; with
-# retry_failed, the metrics files of cases whose last run failed are forced, so they run again.
+# --config force_rerun=true forces every case, as Snakemake's own --forcerun run_cases does; with
+# retry_failed, the batches holding a case whose last run failed are forced, so they run again.
 force_when_dag_is_built(
-    workflow, lambda: forced_targets(config, RESULTS, ACTION, CASES)
+    workflow, lambda: forced_targets(config, RESULTS, ACTION, BATCHES[ACTION])
 )
 
 

@@ -1,14 +1,13 @@
-# Case -> guest input bytes plus the case's description and expected result.
+# Input file -> the guest input bytes, description and expected result of each of its cases.
 
 
-rule witness:
+rule witnesses:
     input:
         source_file=source_file_of,
     output:
-        witness=RESULTS / "witnesses" / "{case_id}.bin",
-        case=RESULTS / "witnesses" / "{case_id}.json",
+        witnesses=RESULTS / "witnesses" / "{source_key}.parquet",
     log:
-        RESULTS / "logs" / "witness" / "{case_id}.log",
+        RESULTS / "logs" / "witnesses" / "{source_key}.log",
     conda:
         "../envs/zkprof.yaml"
     params:

@@ -10,4 +10,5 @@ aggregate_run(
     hardware_out=Path(sm.output.hardware),
     summary_out=Path(sm.output.summary),
     log_path=Path(sm.log[0]),
+    allow_mixed_image_ids=sm.config["allow_mixed_image_ids"],
 )

@@ -12,5 +12,6 @@ written = write_reports(
     noise_pct=sm.params.noise_pct,
     provers=sm.params.provers,
     benchmark_results_link=sm.params.link,
+    allow_mixed_images=sm.config["allow_mixed_image_ids"],
 )
 Path(sm.log[0]).write_text("\n".join(str(p) for p in written) + "\n")

@@ -1,14 +1,10 @@
-# Snakemake adapter: case -> witness (see zkprof.witness).
+# Snakemake adapter: one input file -> the witnesses of all its cases (see zkprof.witness).
 from pathlib import Path
 
-from zkprof.witness import write_witness
+from zkprof.witness import write_file_witnesses
 
 sm = snakemake  # noqa: F821 (provided by Snakemake)
-description = write_witness(
-    sm.params.source,
-    Path(sm.input.source_file),
-    sm.wildcards.case_id,
-    Path(sm.output.witness),
-    Path(sm.output.case),
+descriptions = write_file_witnesses(
+    sm.params.source, Path(sm.input.source_file), Path(sm.output.witnesses)
 )
-Path(sm.log[0]).write_text(f"{description['case_id']}: error={description['error']}\n")
+Path(sm.log[0]).write_text("".join(f"{d['case_id']}: error={d['error']}\n" for d in descriptions))

@@ -48,13 +48,18 @@ def snakemake(
     return proc
 
 
-def case_files(workdir: Path, action: str = "execute") -> dict[str, int]:
-    """case id -> mtime (ns) of its metrics file: what re-ran shows as a changed mtime."""
-    folder = workdir / "results" / action / "cases"
-    return {p.stem: p.stat().st_mtime_ns for p in folder.glob("*.parquet")}
+def rows_in(files: list[Path]) -> dict[str, object]:
+    """case id -> when its row was written, for the rows in `files`."""
+    table = metrics.read_table(files)
+    return dict(zip(table["case_id"].to_pylist(), table["timestamp"].to_pylist(), strict=True))
 
 
-def changed(before: dict[str, int], after: dict[str, int]) -> set[str]:
+def case_files(workdir: Path, action: str = "execute") -> dict[str, object]:
+    """case id -> when its row was written: what re-ran shows as a changed timestamp."""
+    return rows_in(sorted((workdir / "results" / action / "batches").glob("*.parquet")))
+
+
+def changed(before: dict[str, object], after: dict[str, object]) -> set[str]:
     return {c for c in after if before.get(c) != after[c]}
 
 
@@ -203,23 +208,40 @@ def test_interrupted_run_resumes_without_redoing(tmp_path: Path) -> None:
         start_new_session=True,
     )
     deadline = time.monotonic() + 300
-    while len(case_files(tmp_path)) < 3 and time.monotonic() < deadline and proc.poll() is None:
-        time.sleep(0.2)
+    batches = tmp_path / "results" / "execute" / "batches"
+    partial = tmp_path / "results" / "execute" / "partial"
+
+    # Kill once some batches are done and another is half done (its finished cases kept aside).
+    def half_done() -> bool:
+        return any(
+            list(d.iterdir()) and not (batches / f"{d.name}.parquet").exists()
+            for d in partial.glob("*")
+        )
+
+    while time.monotonic() < deadline and proc.poll() is None:
+        if len(list(batches.glob("*.parquet"))) >= 3 and half_done():
+            break
+        time.sleep(0.02)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
     # A job killed after writing its file but before Snakemake recorded it stays "incomplete" and
-    # is rightly redone; every job Snakemake recorded as finished must be kept.
+    # is rightly redone; every job Snakemake recorded as finished must be kept, and so must every
+    # case that an interrupted job had finished.
     incomplete = {
-        Path(base64.b64decode(p.name).decode()).stem
+        base64.b64decode(p.name).decode()
         for p in (tmp_path / ".snakemake" / "incomplete").glob("*")
         if p.is_file()
     }
-    done = {c: t for c, t in case_files(tmp_path).items() if c not in incomplete}
-    assert done, "the run was killed before any case finished"
+    finished = [p for p in batches.glob("*.parquet") if str(p) not in incomplete]
+    done = rows_in(finished)
+    kept = rows_in(sorted(p for p in partial.glob("*/*") if not p.name.startswith(".")))
+    assert done and kept, "the run was not killed in the middle of a batch"
     snakemake(tmp_path, "--unlock")  # a killed Snakemake leaves its lock behind
     snakemake(tmp_path)
     after = case_files(tmp_path)
-    assert {c: after[c] for c in done} == done  # finished cases were not redone
+    assert {c: after[c] for c in done} == done  # finished batches were not redone
+    assert {c: after[c] for c in kept} == kept  # nor the finished cases of interrupted ones
+    assert not partial.exists()
     assert set(run_metrics(tmp_path)["status"]) == {metrics.MATCHED}
 
 
@@ -257,7 +279,7 @@ def test_prove_evm_case(tmp_path: Path) -> None:
 
 def test_dry_run_lists_jobs_and_lint_is_clean(executed: Path) -> None:
     out = snakemake(executed, "-n", force_rerun=True)
-    assert "run_case" in out.stdout
+    assert "run_cases" in out.stdout
     lint = snakemake(executed, "--lint", check=False)
     assert lint.returncode == 0, lint.stdout + lint.stderr
 

@@ -16,6 +16,7 @@ import pyarrow.parquet as pq
 from zkprof import metrics
 from zkprof.atomic import write_atomic, write_bytes_atomic
 from zkprof.hardware import describe_hardware
+from zkprof.report.image_ids import ImageIds, check_one_image, image_ids, image_labels
 
 
 def input_error_rows(
@@ -25,7 +26,7 @@ def input_error_rows(
     rows = []
     for message, source in zip(errors, sources, strict=True):
         digest = hashlib.sha256(message.encode()).hexdigest()[:12]
-        safe = re.sub(r"[^A-Za-z0-9._-]+", "_", source)[:100].strip(".")
+        safe = re.sub(r"[^A-Za-z0-9_-]+", "_", source)[:100]
         rows.append(
             {
                 "schema_version": metrics.SCHEMA_VERSION,
@@ -72,7 +73,19 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
-def render_summary(df: pd.DataFrame, hardware: dict[str, Any]) -> str:
+def _guest_lines(images: ImageIds) -> list[str]:
+    if images.mixed:
+        return [
+            f"**Rows of {len(images.counts)} guest programs (image ids):** {images.listing()}. "
+            "Each group is shown per image id (`guest@image id prefix/group`).",
+        ]
+    return [f"Guest: {images.describe(i)}." for i in images.counts]
+
+
+def render_summary(
+    df: pd.DataFrame, hardware: dict[str, Any], images: ImageIds | None = None
+) -> str:
+    """The summary table; `df` of a run mixing image ids has its groups already split per id."""
     table = summary_table(df)
     header = ["group", *table.columns]
     lines = [
@@ -80,6 +93,7 @@ def render_summary(df: pd.DataFrame, hardware: dict[str, Any]) -> str:
         "",
         f"{len(df)} cases on {hardware['cpu_model']} ({hardware['cpu_cores_logical']} cores, "
         f"{hardware['memory_bytes'] / 2**30:.1f} GiB), risc0 {hardware['risc0_zkvm']}.",
+        *_guest_lines(images or ImageIds()),
         "Cycles, gas and times are sums over matched cases.",
         "",
         "| " + " | ".join(header) + " |",
@@ -121,8 +135,16 @@ def aggregate_run(
     hardware_out: Path,
     summary_out: Path,
     log_path: Path | None = None,
+    allow_mixed_image_ids: bool = False,
 ) -> pd.DataFrame:
+    """Write the run's dataset, hardware description and summary; returns the rows.
+
+    Rows of more than one image id (cases kept from an older build of the guest) raise
+    `MixedImageIdsError` before anything is written, unless `allow_mixed_image_ids`: then the
+    summary shows each group per image id."""
     table = metrics.read_table(case_files)
+    images = image_ids(table)
+    check_one_image(images, str(metrics_out.parent), allow_mixed=allow_mixed_image_ids)
     hardware = describe_hardware()
     # The hardware description travels inside the dataset too, so a copied file stays described.
     schema_meta = dict(table.schema.metadata or {}) | {
@@ -132,7 +154,11 @@ def aggregate_run(
     write_atomic(metrics_out, lambda tmp: pq.write_table(table, tmp, compression="zstd"))
     write_bytes_atomic(hardware_out, (json.dumps(hardware, indent=2) + "\n").encode())
     df = table.to_pandas()
-    text = render_summary(df, hardware)
+    shown = df
+    if images.mixed:
+        labels = image_labels(table, images).to_pandas().astype(str).to_numpy()
+        shown = df.assign(group=labels + "/" + df["group"].fillna("").astype(str))
+    text = render_summary(shown, hardware, images)
     write_bytes_atomic(summary_out, text.encode())
     if log_path is not None:
         log_path.parent.mkdir(parents=True, exist_ok=True)

@@ -7,8 +7,8 @@
     source = zp.StateTests(Path("examples/state_tests"))
     df = zp.profile(source, program, zp.RunConfig(results_dir=Path("results")))
 
-It writes exactly the per-case Parquet files the workflow writes (same paths, same rows, same
-failure markers), through the same functions the workflow's jobs call.
+It writes the same rows, failure markers and logs as the workflow, through the same functions the
+workflow's jobs call; it keeps one Parquet file per case (the workflow keeps one per batch).
 """
 
 from __future__ import annotations
@@ -23,7 +23,13 @@ import pandas as pd
 from zkprof import metrics
 from zkprof.cases import CaseError
 from zkprof.guest import GuestProgram, build_program, resolve_guest_dir
-from zkprof.profile import case_metrics_path, failed_marker, profile_and_write
+from zkprof.profile import (
+    case_log_path,
+    case_metrics_path,
+    failed_marker,
+    record_case,
+    warm_program,
+)
 from zkprof.runner import RunSettings
 from zkprof.sources import CaseSource, RawInputs, SourceCase, StateTests
 from zkprof.witness import prepare
@@ -107,21 +113,21 @@ def profile_cases(
     """Profile each case (skipping those whose metrics exist, unless forced or a failed retry) and
     return all their rows."""
     settings = config.settings()
+    warm_program(program)
     paths = []
     for case in cases:
         out = case_metrics_path(config.results_dir, config.action, case.case_id)
         if _needs_run(config, case.case_id):
             description, guest_input = prepare(case)
-            log = config.results_dir / config.action / "logs" / f"{case.case_id}.log"
-            profile_and_write(
+            row = record_case(
                 description,
                 guest_input,
                 program,
                 settings,
-                out,
                 results_dir=config.results_dir,
-                log_path=log,
+                log_path=case_log_path(config.results_dir, config.action, case.case_id),
             )
+            metrics.write_rows([row], out)
         paths.append(out)
     return metrics.read_table(paths).to_pandas()
 

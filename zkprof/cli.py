@@ -44,8 +44,10 @@ def build_parser() -> argparse.ArgumentParser:
     build.set_defaults(func=_guest_build)
 
     from zkprof.report.cli import add_report_parser
+    from zkprof.verify import add_verify_parser
 
     add_report_parser(sub)
+    add_verify_parser(sub)
     return parser
 
 

@@ -15,7 +15,9 @@ import pyarrow.parquet as pq
 
 from zkprof.atomic import write_atomic
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+# Older versions this one reads: v2 only added columns (the proving predictions), null in v1 files.
+READABLE_VERSIONS = ("1", "2")
 
 # Status of a case. Only "matched" rows describe a correct execution.
 MATCHED = "matched"  # ran, and its result equals the expected one
@@ -77,6 +79,17 @@ COLUMNS: dict[str, tuple[pa.DataType, str, str]] = {
         "guest functions with the most cycles (with pprof)",
     ),
     "peak_rss_bytes": (pa.int64(), "bytes", "peak resident memory of the job while the case ran"),
+    "predicted_prove_ms": (
+        pa.float64(),
+        "ms",
+        "proving time predicted from the segments and the machine's calibration",
+    ),
+    "predicted_peak_rss_bytes": (
+        pa.int64(),
+        "bytes",
+        "peak resident memory of proving, predicted likewise",
+    ),
+    "predicted_receipt_bytes": (pa.int64(), "bytes", "composite receipt size, predicted likewise"),
     "risc0_version": (pa.string(), "-", "risc0-zkvm version"),
     "zkprof_version": (pa.string(), "-", "zkprof version"),
     "timestamp": (pa.timestamp("us", tz="UTC"), "UTC", "when the row was written"),
@@ -111,14 +124,20 @@ def write_rows(rows: Iterable[Mapping[str, Any]], path: Path) -> None:
 
 
 def read_table(paths: Iterable[Path]) -> pa.Table:
-    """Read per-case files into one table of SCHEMA (older schema versions are refused)."""
+    """Read metrics files into one table of SCHEMA (columns an older version lacks are null;
+    unknown versions are refused)."""
     tables = []
     for path in paths:
         table = pq.read_table(path)
         version = (table.schema.metadata or {}).get(b"zkprof.schema_version", b"?").decode()
-        if version != str(SCHEMA_VERSION):
-            raise ValueError(f"{path}: metrics schema version {version}, expected {SCHEMA_VERSION}")
-        tables.append(table.cast(SCHEMA))
+        if version not in READABLE_VERSIONS:
+            raise ValueError(
+                f"{path}: metrics schema version {version}, expected one of {READABLE_VERSIONS}"
+            )
+        for name in SCHEMA.names:
+            if name not in table.column_names:
+                table = table.append_column(name, pa.nulls(len(table), SCHEMA.field(name).type))
+        tables.append(table.select(SCHEMA.names).cast(SCHEMA))
     return pa.concat_tables(tables) if tables else SCHEMA.empty_table()
 
 

@@ -74,6 +74,14 @@ class StateTests:
         ], errors
 
 
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    # A repeated key would silently keep its last value.
+    keys = [key for key, _ in pairs]
+    if len(set(keys)) != len(keys):
+        raise ValueError("duplicate key in a .json input")
+    return dict(pairs)
+
+
 def raw_input_bytes(path: Path) -> bytes:
     """A raw input file -> the guest's stdin bytes.
 
@@ -84,30 +92,49 @@ def raw_input_bytes(path: Path) -> bytes:
         return bytes.fromhex("".join(path.read_text().split()).removeprefix("0x"))
     if path.suffix != ".json":
         return path.read_bytes()
-    value = json.loads(path.read_text())
+    value = json.loads(path.read_text(), object_pairs_hook=_unique_keys)
     if not isinstance(value, dict) or len(value) != 1:
         raise ValueError('a .json input is one of {"hex": ...}, {"utf8": ...}, {"words": [...]}')
     ((kind, content),) = value.items()
+    # Type checks first: str() of a number or list would be taken as data, and iterating a
+    # non-list raised TypeError, which no caller expects.
+    if kind in ("hex", "utf8") and not isinstance(content, str):
+        raise ValueError(f"{kind}: expected a string")
     if kind == "hex":
-        return bytes.fromhex(str(content).removeprefix("0x"))
+        return bytes.fromhex(content.removeprefix("0x"))
     if kind == "utf8":
-        return str(content).encode()
+        return content.encode()
     if kind == "words":
-        if not all(isinstance(w, int) and 0 <= w < 2**32 for w in content):
+        # `type(w) is int`: JSON true/false are bools, which isinstance(w, int) accepts.
+        if not isinstance(content, list) or not all(
+            type(w) is int and 0 <= w < 2**32 for w in content
+        ):
             raise ValueError("words: every entry must be an integer in 0..2**32-1")
         return struct.pack(f"<{len(content)}I", *content)
     raise ValueError(f"unknown .json input kind {kind!r} (hex, utf8 or words)")
 
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+_DOT_RUNS = re.compile(r"\.{2,}")
+# A path part kept as it is: safe characters, not starting with "." or "-", no "_" at its end
+# or doubled. Parts are joined with "__", so a clean id never contains "___".
+_CLEAN_PART = re.compile(r"[A-Za-z0-9][A-Za-z0-9.-]*(?:_[A-Za-z0-9.-]+)*")
+_MAX_RAW_ID = 120
 
 
 def raw_case_id(rel: str) -> str:
-    """File-name-safe, unique id for an input file path (a hash is added when sanitizing changed it)."""
-    clean = _UNSAFE.sub("_", rel.replace("/", "__")).strip("._") or "input"
-    if clean != rel.replace("/", "__") or len(clean) > 120:
-        clean = f"{clean[:120]}_{hashlib.sha256(rel.encode()).hexdigest()[:12]}"
-    return clean
+    """File-name-safe, unique id for an input file path: the path with "/" as "__" when that is
+    unambiguous, else a sanitized prefix plus "___h" and a hash of the path."""
+    parts = rel.split("/")
+    joined = "__".join(parts)
+    # Checking each part (not the sanitized whole) keeps "a/b" and "a__b" apart, and ".." out.
+    if len(joined) <= _MAX_RAW_ID and all(
+        _CLEAN_PART.fullmatch(p) and ".." not in p for p in parts
+    ):
+        return joined
+    digest = hashlib.sha256(rel.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+    prefix = _DOT_RUNS.sub(".", _UNSAFE.sub("_", joined))[: _MAX_RAW_ID - 20].strip("._-")
+    return f"{prefix or 'input'}___h{digest}"
 
 
 @dataclass(frozen=True)
@@ -129,16 +156,36 @@ class RawInputs:
         rel = path.relative_to(self.root).as_posix()
         parent = path.parent.relative_to(self.root).as_posix()
         group = parent if parent != "." else self.root.resolve().name
+        if not _is_utf8(rel) or not _is_utf8(group):
+            # A name that is not UTF-8 (decoded with lone surrogates) cannot be written as the
+            # row's source or group: one error, naming the file with its bad bytes escaped.
+            shown = rel.encode("utf-8", "backslashreplace").decode("utf-8")
+            return [], [CaseError(shown, None, None, "file or folder name is not valid UTF-8")]
         try:
             raw_input_bytes(path)  # reject a malformed file now, with its name, not at run time
-        except (ValueError, UnicodeDecodeError) as err:
+        except (ValueError, OSError, RecursionError) as err:  # RecursionError: deeply nested JSON
             return [], [CaseError(rel, None, "input", str(err))]
         case_id = raw_case_id(rel)
         description = {"kind": self.kind, "case_id": case_id, "source": rel, "group": group,
                        "test_name": path.stem, "skip_reason": None, "error": None}  # fmt: skip
-        return [
-            SourceCase(case_id, rel, group, None, description, lambda: raw_input_bytes(path))
-        ], []
+        return [SourceCase(case_id, rel, group, None, description, lambda: _read_input(path))], []
+
+
+def _is_utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _read_input(path: Path) -> bytes:
+    """raw_input_bytes at run time: a file gone or changed since loading becomes a ValueError,
+    which `witness.prepare` records as the case's error instead of crashing the run."""
+    try:
+        return raw_input_bytes(path)
+    except (OSError, RecursionError) as err:
+        raise ValueError(f"{path}: {err}") from err
 
 
 def source_for(tests_dir: str | Path | None, inputs_dir: str | Path | None) -> CaseSource:

@@ -1,18 +1,22 @@
 """Case -> guest input bytes (the witness), plus the case's description and expected result.
 
-The two files are written for each case so that the run job never reads the fixture again: editing
-one test in a file changes only the witnesses of that test, and Snakemake's input checksums then
-re-run exactly those cases.
+The workflow writes them per input file, into one Parquet file (case id, description, witness), so
+that run jobs never read the fixture again. The file's bytes depend only on its cases: rewriting it
+unchanged (a touched fixture) leaves Snakemake's input checksums, and so the run jobs, alone.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from zkprof.atomic import write_bytes_atomic
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from zkprof.atomic import write_atomic
 from zkprof.cases import Case
 from zkprof.sources import CaseSource, SourceCase
 
@@ -41,15 +45,6 @@ def evm_witness(case: Case) -> bytes:
     return _native.evm_witness(json.dumps(case.input, sort_keys=True))
 
 
-def find_case(source: CaseSource, path: Path, case_id: str) -> SourceCase:
-    cases, errors = source.load_file(path)
-    for case in cases:
-        if case.case_id == case_id:
-            return case
-    detail = "; ".join(str(e) for e in errors)
-    raise LookupError(f"{path}: no case {case_id}" + (f" ({detail})" if detail else ""))
-
-
 def prepare(case: SourceCase) -> tuple[dict[str, Any], bytes]:
     """(description, guest input) of a case. A case whose input cannot be made gets `error` set in
     its description and an empty input, so that its run records a failed row, not a crash."""
@@ -63,12 +58,42 @@ def prepare(case: SourceCase) -> tuple[dict[str, Any], bytes]:
         return description, b""
 
 
-def write_witness(
-    source: CaseSource, path: Path, case_id: str, input_out: Path, description_out: Path
-) -> dict[str, Any]:
-    """Writes the case's guest input and its description (see `prepare`)."""
-    description, guest_input = prepare(find_case(source, path, case_id))
-    write_bytes_atomic(input_out, guest_input)
-    text = json.dumps(description, indent=1, sort_keys=True) + "\n"
-    write_bytes_atomic(description_out, text.encode())
-    return description
+WITNESS_SCHEMA = pa.schema(
+    [("case_id", pa.string()), ("description", pa.string()), ("witness", pa.large_binary())]
+)
+
+
+def write_file_witnesses(source: CaseSource, path: Path, out: Path) -> list[dict[str, Any]]:
+    """Writes the description and guest input of every case of one input file (see `prepare`);
+    returns the descriptions. Cases whose input cannot be made are kept with `error` set."""
+    cases, _errors = source.load_file(path)  # file-level errors are reported by the index
+    prepared = [prepare(case) for case in cases]
+    table = pa.table(
+        {
+            "case_id": [d["case_id"] for d, _ in prepared],
+            "description": [json.dumps(d, sort_keys=True) for d, _ in prepared],
+            "witness": [w for _, w in prepared],
+        },
+        schema=WITNESS_SCHEMA,
+    )
+    # No statistics or page index: the bytes then depend on the data alone.
+    write_atomic(
+        out, lambda tmp: pq.write_table(table, tmp, compression="zstd", write_statistics=False)
+    )
+    return [d for d, _ in prepared]
+
+
+def read_witnesses(path: Path, case_ids: Iterable[str]) -> dict[str, tuple[dict[str, Any], bytes]]:
+    """case id -> (description, guest input) for the wanted cases of a witness file."""
+    wanted = set(case_ids)
+    table = pq.read_table(path)
+    found = {}
+    for case_id, description, witness in zip(
+        table["case_id"].to_pylist(),
+        table["description"].to_pylist(),
+        table["witness"].to_pylist(),
+        strict=True,
+    ):
+        if case_id in wanted:
+            found[case_id] = (json.loads(description), witness)
+    return found

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -19,7 +19,7 @@ from zkprof.cases import CaseError
 from zkprof.sources import CaseSource
 
 # Bump when the parser changes what it derives from a file, so cached indexes are not reused.
-INDEX_VERSION = "1"
+INDEX_VERSION = "2"
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,21 @@ class CaseRef:
     source: str  # input file relative to the tests folder
     group: str
     skip_reason: str | None
+    position: int  # place among all cases of its file (before filtering)
+
+
+@dataclass(frozen=True)
+class Batch:
+    """The cases one run job handles: neighbours in one input file."""
+
+    source: str
+    case_ids: tuple[str, ...]
+
+
+def source_key(source: str) -> str:
+    """A file-name-safe, unique name for an input file (the witness job's wildcard)."""
+    stem = re.sub(r"[^A-Za-z0-9_-]+", "_", source.removesuffix(".json")).strip("_")[:80]
+    return f"{stem}-{hashlib.sha256(source.encode()).hexdigest()[:8]}"
 
 
 @dataclass
@@ -40,6 +55,22 @@ class CaseIndex:
 
     def by_id(self) -> dict[str, CaseRef]:
         return {c.case_id: c for c in self.cases}
+
+    def sources(self) -> dict[str, str]:
+        """source_key -> input file, for files with at least one selected case."""
+        return {source_key(c.source): c.source for c in self.cases}
+
+    def batches(self, cases_per_job: int) -> dict[str, Batch]:
+        """batch id -> its cases. A batch is a fixed slice of its file's cases (by position, before
+        filtering), so changing filters or editing another file never moves a case between batches:
+        what re-runs is exactly the batches whose cases or inputs changed."""
+        slices: dict[tuple[str, int], list[str]] = {}
+        for c in self.cases:
+            slices.setdefault((c.source, c.position // cases_per_job), []).append(c.case_id)
+        return {
+            f"{source_key(source)}-{k:04d}": Batch(source, tuple(ids))
+            for (source, k), ids in slices.items()
+        }
 
 
 def _index_file(
@@ -53,7 +84,7 @@ def _index_file(
         entry = json.loads(cached.read_text())
         return [CaseRef(**c) for c in entry["cases"]], [CaseError(**e) for e in entry["errors"]]
     cases, errors = source.load_file(path)
-    refs = [CaseRef(c.case_id, c.source, c.group, c.skip_reason) for c in cases]
+    refs = [CaseRef(c.case_id, c.source, c.group, c.skip_reason, i) for i, c in enumerate(cases)]
     if cached:
         entry = {"cases": [asdict(r) for r in refs], "errors": [asdict(e) for e in errors]}
         write_bytes_atomic(cached, json.dumps(entry).encode())
@@ -97,18 +128,18 @@ def source_files(root: Path) -> list[Path]:
     )
 
 
-def forced_targets(config: dict, results: Path, action: str, case_ids: Iterable[str]) -> set[str]:
+def forced_targets(config: dict, results: Path, action: str, batches: dict[str, Batch]) -> set[str]:
     """Rules and files to add to Snakemake's forcerun set for `force_rerun` and `retry_failed`."""
-    from zkprof.profile import failed_marker
+    from zkprof.profile import batch_metrics_path, failed_marker
 
     forced: set[str] = set()
     if config.get("force_rerun"):
-        forced.add("run_case")
+        forced.add("run_cases")
     if config.get("retry_failed"):
         forced |= {
-            str(results / action / "cases" / f"{c}.parquet")
-            for c in case_ids
-            if failed_marker(results, action, c).exists()
+            str(batch_metrics_path(results, action, batch_id))
+            for batch_id, batch in batches.items()
+            if any(failed_marker(results, action, c).exists() for c in batch.case_ids)
         }
     return forced
 

@@ -29,6 +29,7 @@ from typing import Any
 
 __all__ = [
     "MAX_CASE_ID_LENGTH",
+    "MAX_CODE_SIZE",
     "SUPPORTED_FORKS",
     "Case",
     "CaseError",
@@ -58,6 +59,9 @@ SUPPORTED_FORKS: frozenset[str] = frozenset(
 )
 
 MAX_CASE_ID_LENGTH = 160
+# Largest account code accepted: 40x EIP-170's 24,576 bytes, so tests of that limit still load.
+# The guest hashes and copies all code: 1 MiB already costs about 330 M cycles to execute.
+MAX_CODE_SIZE = 2**20
 # The normalized input carries no chain id: the EVM runs every case with this one.
 DEFAULT_CHAIN_ID = 1
 
@@ -70,6 +74,10 @@ _CLEAN_COMPONENT = re.compile(r"[A-Za-z0-9.-]+(?:_[A-Za-z0-9.-]+)*")
 _UNSAFE_ID_CHARS = re.compile(r"[^A-Za-z0-9._-]+")
 _DOT_RUNS = re.compile(r"\.{2,}")
 _ID_HASH_HEX = 16
+# Raw keys (addresses, slots, forks) are shown in field names at most this long.
+_MAX_SHOWN = 80
+# Longer JSON integer literals are not converted (see _HugeNumber); 2**256 has 78 digits.
+_MAX_INT_LITERAL = 80
 
 
 @dataclass(frozen=True)
@@ -147,6 +155,40 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
+@dataclass(frozen=True)
+class _HugeNumber:
+    """A JSON integer literal too long to convert: int() refuses more than 4300 digits, which
+    would fail the whole file, so only the field holding it fails."""
+
+    digits: int
+
+
+def _parse_int(text: str) -> int | _HugeNumber:
+    return int(text) if len(text) <= _MAX_INT_LITERAL else _HugeNumber(len(text))
+
+
+def _encodable(text: str) -> bool:
+    """False for a str holding a lone surrogate (JSON allows "\\ud800"): it cannot be written
+    as UTF-8, so a name carrying one would crash whatever writes the case's row or log."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _quoted(text: str) -> str:
+    """repr() of a raw name, shortened: printable, UTF-8-safe, bounded."""
+    return repr(text if len(text) <= _MAX_SHOWN else text[: _MAX_SHOWN - 3] + "...")
+
+
+def _shown(text: str) -> str:
+    """A raw key as part of a field name (unvalidated keys may hold anything)."""
+    if len(text) <= _MAX_SHOWN and text.isprintable():
+        return text
+    return _quoted(text)[1:-1]
+
+
 # ---------------------------------------------------------------------------------
 # Field parsers: each raises _Invalid naming the field.
 
@@ -155,7 +197,7 @@ def _object(value: Any, field: str | None) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise _Invalid(field, f"expected a JSON object, got {_describe(value)}")
     if isinstance(value, _DuplicateKeysDict):
-        raise _Invalid(field, f"duplicate key {value.duplicates[0]!r}")
+        raise _Invalid(field, f"duplicate key {_quoted(value.duplicates[0])}")
     return value
 
 
@@ -187,6 +229,8 @@ def _describe(value: Any) -> str:
         return f"string {shown!r}"
     if isinstance(value, int | float):
         return "a number"
+    if isinstance(value, _HugeNumber):
+        return f"a number with {value.digits} characters"
     if isinstance(value, dict):
         return "an object"
     if isinstance(value, list):
@@ -198,6 +242,8 @@ def _quantity(value: Any, field: str) -> int:
     """An unsigned 256-bit number given as hex ("0x1f", "0x" = 0) or decimal ("31")."""
     if isinstance(value, int) and not isinstance(value, bool):
         number = value
+    elif isinstance(value, _HugeNumber):
+        raise _Invalid(field, f"number out of range ({value.digits} characters)")
     elif isinstance(value, str):
         if value.startswith("0x"):
             digits = value[2:]
@@ -208,9 +254,11 @@ def _quantity(value: Any, field: str) -> int:
                 raise _Invalid(field, "number exceeds 2**256-1")
             number = int(digits, 16) if digits else 0
         elif _DEC_DIGITS.fullmatch(value):
-            if len(value.lstrip("0")) > 78:
+            significant = value.lstrip("0")
+            if len(significant) > 78:
                 raise _Invalid(field, "number exceeds 2**256-1")
-            number = int(value)
+            # Not int(value): leading zeros count towards int()'s 4300-digit limit.
+            number = int(significant or "0")
         else:
             raise _Invalid(field, f"expected a hex or decimal number, got {_describe(value)}")
     else:
@@ -231,9 +279,11 @@ def _word(value: Any, field: str) -> str:
     return f"0x{_quantity(value, field):064x}"
 
 
-def _bytes(value: Any, field: str, size: int | None = None) -> str:
+def _bytes(value: Any, field: str, size: int | None = None, max_size: int | None = None) -> str:
     if not isinstance(value, str):
         raise _Invalid(field, f"expected a hex string, got {_describe(value)}")
+    if max_size is not None and len(value) > 2 + 2 * max_size:
+        raise _Invalid(field, f"longer than {max_size} bytes ({len(value) - 2} hex digits)")
     if not value.startswith("0x") or not _HEX_DIGITS.fullmatch(value, 2):
         raise _Invalid(field, f"invalid hex string {_describe(value)}")
     digits = len(value) - 2
@@ -306,7 +356,7 @@ def _parse_pre(raw: Any) -> dict[str, Any]:
     pre_raw = _object(raw, "pre")
     pre: dict[str, Any] = {}
     for raw_address, raw_account in pre_raw.items():
-        prefix = f"pre.{raw_address}"
+        prefix = f"pre.{_shown(raw_address)}"
         address = _address(raw_address, prefix)
         if address in pre:
             raise _Invalid(prefix, f"address {address} appears twice (case differs)")
@@ -315,7 +365,7 @@ def _parse_pre(raw: Any) -> dict[str, Any]:
         storage_raw = account.get("storage")
         if storage_raw is not None:
             for raw_slot, raw_value in _object(storage_raw, f"{prefix}.storage").items():
-                slot_field = f"{prefix}.storage.{raw_slot}"
+                slot_field = f"{prefix}.storage.{_shown(raw_slot)}"
                 slot = _hex_quantity(raw_slot, slot_field)
                 if slot in storage:
                     raise _Invalid(slot_field, f"slot {slot} appears twice")
@@ -325,7 +375,9 @@ def _parse_pre(raw: Any) -> dict[str, Any]:
         pre[address] = {
             "nonce": _hex_quantity(_require(account, "nonce", prefix), f"{prefix}.nonce"),
             "balance": _hex_quantity(_require(account, "balance", prefix), f"{prefix}.balance"),
-            "code": _bytes(_require(account, "code", prefix), f"{prefix}.code"),
+            "code": _bytes(
+                _require(account, "code", prefix), f"{prefix}.code", max_size=MAX_CODE_SIZE
+            ),
             "storage": {slot: value for slot, value in storage.items() if value != "0x0"},
         }
     return pre
@@ -600,23 +652,21 @@ def _load_test(
         return [], [CaseError(source, name, exc.field, exc.message)]
 
     for fork, raw_entries in post.items():
-        if not isinstance(raw_entries, list):
-            errors.append(
-                CaseError(
-                    source,
-                    name,
-                    f"post.{fork}",
-                    f"expected a JSON array, got {_describe(raw_entries)}",
-                )
-            )
+        problem = None
+        if not _encodable(fork):
+            problem = "fork name is not valid Unicode (it holds a lone surrogate)"
+        elif not isinstance(raw_entries, list):
+            problem = f"expected a JSON array, got {_describe(raw_entries)}"
+        if problem is not None:
+            errors.append(CaseError(source, name, f"post.{_shown(fork)}", problem))
             continue
         skip_reason = (
-            None if fork in SUPPORTED_FORKS else f"fork {fork!r} is not supported by the EVM"
+            None if fork in SUPPORTED_FORKS else f"fork {_quoted(fork)} is not supported by the EVM"
         )
         if skip_reason is None and chain_id != DEFAULT_CHAIN_ID:
             skip_reason = f"chain id {chain_id} is not supported (cases run with chain id 1)"
         for i, raw_entry in enumerate(raw_entries):
-            field = f"post.{fork}[{i}]"
+            field = f"post.{_shown(fork)}[{i}]"
             try:
                 entry = _object(raw_entry, field)
                 indexes = _object(_require(entry, "indexes", field), f"{field}.indexes")
@@ -627,10 +677,12 @@ def _load_test(
                 )
                 v = _index(_require(indexes, "value", ip), f"{ip}.value", len(tx.values), "value")
                 exception = entry.get("expectException")
-                if exception is not None and (not isinstance(exception, str) or not exception):
+                if exception is not None and (
+                    not isinstance(exception, str) or not exception or not _encodable(exception)
+                ):
                     raise _Invalid(
                         f"{field}.expectException",
-                        f"expected a non-empty string, got {_describe(exception)}",
+                        f"expected a non-empty Unicode string, got {_describe(exception)}",
                     )
                 expected = Expected(
                     state_root=_hash(_require(entry, "hash", field), f"{field}.hash"),
@@ -673,11 +725,20 @@ def _load_file(
     path: Path, tests_dir: Path, seen_ids: set[str]
 ) -> tuple[list[Case], list[CaseError]]:
     source = _relative_source(path, tests_dir)
+    posix = PurePosixPath(source)
+    parent = posix.parent.as_posix()
+    group = parent if parent != "." else (tests_dir.resolve().name or ".")
+    if not _encodable(source + group):
+        # A path that is not UTF-8 (decoded with lone surrogates) cannot be written as a row's
+        # source or group: one error, naming the file with its bad bytes escaped.
+        shown = source.encode("utf-8", "backslashreplace").decode("utf-8")
+        return [], [CaseError(shown, None, None, "file or folder name is not valid UTF-8")]
     try:
         document = json.loads(
             path.read_bytes(),
             object_pairs_hook=_object_pairs_hook,
             parse_constant=_reject_constant,
+            parse_int=_parse_int,
         )
     except (OSError, ValueError, RecursionError) as exc:
         # JSONDecodeError and UnicodeDecodeError are ValueErrors.
@@ -689,11 +750,8 @@ def _load_file(
             )
         ]
 
-    posix = PurePosixPath(source)
     stem = posix.name[: -len(".json")] if posix.name.endswith(".json") else posix.name
     path_parts = (*posix.parent.parts, stem) if str(posix.parent) != "." else (stem,)
-    parent = posix.parent.as_posix()
-    group = parent if parent != "." else (tests_dir.resolve().name or ".")
 
     cases: list[Case] = []
     errors: list[CaseError] = []
@@ -701,6 +759,10 @@ def _load_file(
     for name, raw_test in document.items():
         if name in duplicated:
             errors.append(CaseError(source, name, None, "test name appears more than once"))
+            continue
+        if not _encodable(name):
+            message = "test name is not valid Unicode (it holds a lone surrogate)"
+            errors.append(CaseError(source, name, None, message))
             continue
         test_cases, test_errors = _load_test(source, path_parts, group, name, raw_test, seen_ids)
         cases.extend(test_cases)

@@ -2,6 +2,7 @@
 
     zkprof report RESULTS_OR_PARQUET... [--prev PATH...] [--out DIR] [--group-by LABEL...]
                   [--noise-pct P] [--fail-on-regression P] [--benchmark-results-link URL]
+                  [--allow-mixed-image-ids]
     zkprof report --json-paths a.json,b.json [--prev-json-paths ...] [--names ...]
                   [--output-json bmf.json] [--num-devices 16] [--proofs-per-device 2]
                   [summary --benchmark-results-link URL [--summary-md-path summary.md]]
@@ -66,6 +67,12 @@ def add_report_parser(subparsers: Any) -> argparse.ArgumentParser:
     )
     native.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
     native.add_argument(
+        "--allow-mixed-image-ids",
+        action="store_true",
+        help="report a run whose rows come from several guest programs, grouped per image id "
+        "(refused by default)",
+    )
+    native.add_argument(
         "--top-cases", type=int, default=DEFAULT_TOP_CASES, help="per-case rows per group"
     )
     shared = parser.add_argument_group("both")
@@ -107,6 +114,8 @@ def _print_changes(changes: ChangeList | None) -> None:
 
     if changes is None:
         return
+    if changes.note:
+        print(f"note: {changes.note}", file=sys.stderr)
     for title, frame in (
         ("regressions", changes.regressions),
         ("improvements", changes.improvements),
@@ -142,8 +151,11 @@ def _provers(args: argparse.Namespace) -> tuple[int, int]:
 def _run_openvm(args: argparse.Namespace, summary: bool) -> int:
     from zkprof.report.pipeline import run_openvm, write_openvm_summary
 
-    if args.inputs or args.prev or args.group_by:
-        raise ReportInputError("--json-paths does not mix with zkprof runs, --prev or --group-by")
+    if args.inputs or args.prev or args.group_by or args.allow_mixed_image_ids:
+        raise ReportInputError(
+            "--json-paths does not mix with zkprof runs, --prev, --group-by or "
+            "--allow-mixed-image-ids"
+        )
     devices, per_device = _provers(args)
     noise = OPENVM_NOISE_PCT if args.noise_pct is None else args.noise_pct
     result = run_openvm(
@@ -194,6 +206,7 @@ def _run_native(args: argparse.Namespace) -> int:
             provers=devices * per_device,
             noise_pct=noise,
             name=args.names[i] if args.names else None,
+            allow_mixed_images=args.allow_mixed_image_ids,
         )
         for i, (path, prev) in enumerate(zip(inputs, prevs, strict=True))
     ]

@@ -9,7 +9,7 @@ zero counts as exceeding any percentage.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 import numpy as np
@@ -19,6 +19,7 @@ import pyarrow as pa
 from zkprof.report import aggregate
 from zkprof.report.aggregate import Aggregate
 from zkprof.report.defaults import DEFAULT_NOISE_PCT
+from zkprof.report.image_ids import image_change
 from zkprof.report.metrics_catalog import Direction, direction_of
 
 # Below this relative change a cell shows no change (openvm-prof's threshold).
@@ -124,6 +125,8 @@ class ChangeList:
     regressions: pd.DataFrame
     improvements: pd.DataFrame
     noise_pct: float
+    # Said with the changes when the runs ran different guest programs (see `image_change`).
+    note: str | None = None
 
     def exceeding(self, pct: float) -> pd.DataFrame:
         rel = self.regressions["rel_change"]
@@ -219,6 +222,11 @@ class RunComparison:
             self.noise_pct,
         )
 
+    @property
+    def image_change(self) -> str | None:
+        """A sentence when the two runs ran different guest programs (image ids), else None."""
+        return image_change(self.current.run.images, self.previous.run.images)
+
     def estimate_change(self, group: str, name: str) -> Change:
         return classify(
             _frame_value(self.current.estimates, group, name),
@@ -254,7 +262,7 @@ class RunComparison:
                         self.change(group, metric, self.compare_stat),
                     )
                 )
-        return list_changes(rows, self.noise_pct)
+        return replace(list_changes(rows, self.noise_pct), note=self.image_change)
 
 
 def _frame_value(frame: pd.DataFrame, row: str, column: str) -> float | None:

@@ -13,16 +13,25 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from zkprof import metrics
+from zkprof.report.image_ids import (
+    GUEST,
+    IMAGE_ID,
+    IMAGE_LABEL,
+    ImageIds,
+    check_one_image,
+    image_ids,
+    image_labels,
+)
 from zkprof.report.load_errors import ReportInputError
 from zkprof.report.metrics_catalog import NATIVE_METRICS
 
-__all__ = ["ReportInputError", "Run", "load_run", "resolve_metrics_path"]
+__all__ = ["ReportInputError", "Run", "load_run", "resolve_metrics_path", "split_by_image"]
 
 METRICS_FILE = "metrics.parquet"
 HARDWARE_FILE = "hardware.json"
 ACTIONS = ("execute", "prove")
 # Columns every report reads besides the metrics and the grouping labels.
-BASE_COLUMNS = ("case_id", "status", "reason", "action")
+BASE_COLUMNS = ("case_id", "status", "reason", "action", GUEST, IMAGE_ID)
 
 
 @dataclass(frozen=True)
@@ -32,6 +41,7 @@ class Run:
     source: Path
     table: pa.Table  # BASE_COLUMNS, the grouping labels and the metric columns the file has
     hardware: dict[str, Any] | None
+    images: ImageIds = field(default_factory=ImageIds)  # the guest programs the rows come from
     # Columns converted once: a report reads each many times.
     _converted: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
@@ -51,6 +61,9 @@ class Run:
 
     def strings(self, column: str) -> pa.Array:
         key = f"strings:{column}"
+        if key not in self._converted and column == IMAGE_LABEL:
+            # Not stored: derived from image_id and guest, for a run split per image id.
+            self._converted[key] = image_labels(self.table, self.images)
         if key not in self._converted:
             array = self.table.column(column).combine_chunks()
             if pa.types.is_dictionary(array.type):
@@ -96,26 +109,32 @@ def load_run(
     group_by: tuple[str, ...] = ("group",),
     name: str | None = None,
     action: str | None = None,
+    allow_mixed_images: bool = False,
 ) -> Run:
-    """Read the columns a report needs from a run's metrics (see `resolve_metrics_path`)."""
+    """Read the columns a report needs from a run's metrics (see `resolve_metrics_path`).
+
+    Rows of more than one image id raise `MixedImageIdsError` unless `allow_mixed_images`; group
+    such a run by IMAGE_LABEL too (`split_by_image`)."""
     file = resolve_metrics_path(Path(path), action)
     try:
         schema = pq.read_schema(file)
     except (OSError, pa.ArrowInvalid) as err:
         raise ReportInputError(f"{file}: not a Parquet file ({err})") from err
     version = (schema.metadata or {}).get(b"zkprof.schema_version", b"?").decode()
-    if version != str(metrics.SCHEMA_VERSION):
+    if version not in metrics.READABLE_VERSIONS:
         raise ReportInputError(
-            f"{file}: metrics schema version {version}, expected {metrics.SCHEMA_VERSION}"
+            f"{file}: metrics schema version {version}, expected one of {metrics.READABLE_VERSIONS}"
         )
-    unknown = [label for label in group_by if label not in schema.names]
+    unknown = [label for label in group_by if label not in (*schema.names, IMAGE_LABEL)]
     if unknown:
         raise ReportInputError(f"{file}: no column {', '.join(unknown)} to group by")
     wanted = [*BASE_COLUMNS, *group_by, *NATIVE_METRICS]
     columns = [c for c in dict.fromkeys(wanted) if c in schema.names]
     # Repetitive labels stay dictionary-encoded as stored: far cheaper than decoding 1M strings.
-    labels = [c for c in ("status", "action", "reason", *group_by) if c in columns]
+    labels = [c for c in ("status", "action", "reason", GUEST, IMAGE_ID, *group_by) if c in columns]
     table = pq.read_table(file, columns=columns, memory_map=True, read_dictionary=labels)
+    images = image_ids(table)
+    check_one_image(images, str(file), allow_mixed=allow_mixed_images)
     actions = pc.unique(table.column("action").drop_null()).to_pylist() if table.num_rows else []
     run_action = action or ("/".join(sorted(actions)) if actions else file.parent.name)
     return Run(
@@ -124,4 +143,13 @@ def load_run(
         source=file,
         table=table,
         hardware=_hardware(file, schema),
+        images=images,
     )
+
+
+def split_by_image(by: tuple[str, ...], *runs: Run | None) -> tuple[str, ...]:
+    """The grouping for runs that are compared: per image id first when any of them mixes ids, so
+    a group never holds rows of two guest programs."""
+    if IMAGE_LABEL in by or not any(run is not None and run.images.mixed for run in runs):
+        return by
+    return (IMAGE_LABEL, *by)

@@ -25,6 +25,7 @@ from zkprof.report.compare import (
 )
 from zkprof.report.defaults import DEFAULT_TOP_CASES
 from zkprof.report.fmt import MISSING, cell, format_number, format_percent, format_signed
+from zkprof.report.image_ids import IMAGE_LABEL
 from zkprof.report.metrics_catalog import COST_METRICS, NATIVE_METRICS, Direction, spec_for
 
 # Per-case detail: how many of each group's most expensive cases, and how many regressed cases.
@@ -75,6 +76,26 @@ def _hardware_line(hardware: dict | None) -> list[str]:
     ]
 
 
+def _guest_lines(current: Aggregate) -> list[str]:
+    """Which guest program the numbers come from; a run of several is said to be split by it."""
+    images = current.run.images
+    if not images.counts:
+        return []
+    if not images.mixed:
+        (image_id,) = images.counts
+        return [f"Guest: {escape(images.describe(image_id))}."]
+    split = (
+        f" Every group is split per image id (`{IMAGE_LABEL}`, named `guest@image id prefix`);"
+        " only the run totals (`all groups`) add the programs together."
+        if IMAGE_LABEL in current.by
+        else ""
+    )
+    return [
+        f"**Rows of {len(images.counts)} guest programs (image ids) in this run:** "
+        f"{escape(images.listing())}.{split}"
+    ]
+
+
 def _intro(current: Aggregate, comparison: RunComparison | None) -> list[str]:
     counts = current.counts.loc[TOTAL]
     status_text = ", ".join(f"{int(counts[s]):,} {s}" for s in metrics.STATUSES)
@@ -83,6 +104,7 @@ def _intro(current: Aggregate, comparison: RunComparison | None) -> list[str]:
         "",
         f"{int(counts['total']):,} cases ({status_text}). Statistics are over matched cases only;"
         f" grouped by {', '.join(current.by)}.",
+        *_guest_lines(current),
         *_hardware_line(current.run.hardware),
     ]
     if comparison is not None:
@@ -92,6 +114,8 @@ def _intro(current: Aggregate, comparison: RunComparison | None) -> list[str]:
             f"{comparison.noise_pct:g}% are not flagged; red is worse, green is better, gray is "
             "noise or a metric with no better direction."
         )
+        if comparison.image_change:
+            lines += ["", f"**Different guest program.** {escape(comparison.image_change)}"]
     return [*lines, ""]
 
 
@@ -129,6 +153,13 @@ def _estimates(current: Aggregate, comparison: RunComparison | None) -> list[str
 def change_list_lines(changes: ChangeList, title: str, frame_name: str) -> list[str]:
     frame = getattr(changes, frame_name)
     lines = [f"## {title}", ""]
+    if changes.note:
+        # Repeated where the changes are read: they compare two different guest programs.
+        lines += [
+            "Caution: the two runs do not share one known image id (see above); a different "
+            "guest program changes the cycles by itself.",
+            "",
+        ]
     if frame.empty:
         return [*lines, f"None over the {changes.noise_pct:g}% noise threshold.", ""]
     rows = []

@@ -20,7 +20,7 @@ from zkprof.report.compare import (
     list_changes,
 )
 from zkprof.report.defaults import OPENVM_NOISE_PCT
-from zkprof.report.load import ReportInputError, load_run
+from zkprof.report.load import ReportInputError, load_run, split_by_image
 from zkprof.report.markdown import DEFAULT_LIMITS, DetailLimits, render_report
 from zkprof.report.metrics_catalog import LOWER, spec_for
 from zkprof.report.plots import write_memory_chart, write_plots
@@ -52,16 +52,25 @@ def build_run_report(
     noise_pct: float = DEFAULT_NOISE_PCT,
     compare_stat: str = DEFAULT_COMPARE_STAT,
     name: str | None = None,
+    allow_mixed_images: bool = False,
 ) -> RunReport:
-    """Aggregate a run (a Parquet file or results folder) and compare it with `prev` if given."""
-    run = load_run(metrics, group_by=group_by, name=name)
-    current = aggregate_run(run, group_by, provers)
-    comparison = None
+    """Aggregate a run (a Parquet file or results folder) and compare it with `prev` if given.
+
+    A run whose rows come from several image ids is refused, or with `allow_mixed_images` grouped
+    per image id (and so is the previous run, so that the same groups are compared)."""
+    run = load_run(metrics, group_by=group_by, name=name, allow_mixed_images=allow_mixed_images)
+    previous_run = None
     if prev is not None:
         # A results folder as baseline: take the same action as the current run.
-        previous_run = load_run(prev, group_by=group_by, action=run.action)
+        previous_run = load_run(
+            prev, group_by=group_by, action=run.action, allow_mixed_images=allow_mixed_images
+        )
+    by = split_by_image(tuple(group_by), run, previous_run)
+    current = aggregate_run(run, by, provers)
+    comparison = None
+    if previous_run is not None:
         comparison = compare_runs(
-            current, aggregate_run(previous_run, group_by, provers), noise_pct, compare_stat
+            current, aggregate_run(previous_run, by, provers), noise_pct, compare_stat
         )
     return RunReport(current, comparison)
 
@@ -104,6 +113,7 @@ def write_reports(
     name: str | None = None,
     plots: bool = True,
     limits: DetailLimits = DEFAULT_LIMITS,
+    allow_mixed_images: bool = False,
 ) -> list[Path]:
     """Every report of one run into `out_dir` (report.md, bencher.json, summary.md, and the plots
     cycles_per_case.png, time_vs_cycles.png, changes.png); returns the paths written."""
@@ -114,6 +124,7 @@ def write_reports(
         provers=provers,
         noise_pct=noise_pct,
         name=name,
+        allow_mixed_images=allow_mixed_images,
     )
     return write_run_files(
         report,

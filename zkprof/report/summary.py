@@ -38,6 +38,20 @@ def _value(aggregate: Aggregate, metric: str, stat: str) -> float | None:
     return float(est.at[TOTAL, metric]) if metric in est.columns and TOTAL in est.index else None
 
 
+def _notes(row: SummaryRow) -> list[str]:
+    """What the row's numbers must be read with: several guest programs, or a different one."""
+    notes = []
+    images = row.aggregate.run.images
+    if images.mixed:
+        notes.append(
+            f"rows of {len(images.counts)} guest programs ({images.listing(full=False)}), "
+            "reported per image id"
+        )
+    if row.comparison is not None and row.comparison.image_change:
+        notes.append(row.comparison.image_change)
+    return notes
+
+
 def render_summary(rows: list[SummaryRow], link: str | None, noise_pct: float) -> str:
     columns = [
         c for c in SUMMARY_COLUMNS if any(_value(r.aggregate, c[1], c[2]) is not None for r in rows)
@@ -45,10 +59,15 @@ def render_summary(rows: list[SummaryRow], link: str | None, noise_pct: float) -
     provers = rows[0].aggregate.provers if rows else 0
     header = ["run", "matched cases", *(c[0].format(provers=provers) for c in columns)]
     lines = ["| " + " | ".join(header) + " |", "| -- |" + " -- |" * (len(header) - 1)]
+    notes: list[str] = []
     for row in rows:
         counts = row.aggregate.counts.loc[TOTAL]
         name = escape(row.name)
         title = f"[{name}]({link.rstrip('/')}/{row.report_path})" if link else name
+        row_notes = _notes(row)
+        if row_notes:
+            title += " (see note)"
+            notes += [f"- **{name}**: {escape(note)}" for note in row_notes]
         cells = [
             title,
             f"{format_number(int(counts[metrics.MATCHED]))}/{format_number(int(counts['total']))}",
@@ -61,4 +80,6 @@ def render_summary(rows: list[SummaryRow], link: str | None, noise_pct: float) -
                 change = classify(value, baseline, direction_of(metric), noise_pct)
             cells.append(cell(value, change).strip())
         lines.append("| " + " | ".join(cells) + " |")
+    if notes:
+        lines += ["", *notes]
     return "\n".join(lines) + "\n"

@@ -3,10 +3,13 @@
 use std::cell::RefCell;
 use std::path::PathBuf;
 use std::rc::Rc;
+use std::sync::Mutex;
 use std::time::Instant;
 
+use bincode::Options;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict};
+use risc0_binfmt::{AbiKind, MemoryImage, ProgramBinary};
 use risc0_zkvm::sha::Digest;
 use risc0_zkvm::{
     get_prover_server, ExecutorEnv, ExecutorImpl, ExitCode, NullSegmentRef, ProverOpts, Receipt,
@@ -23,6 +26,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(program_from_elf, m)?)?;
     m.add_function(wrap_pyfunction!(image_id, m)?)?;
     m.add_function(wrap_pyfunction!(recursion_available, m)?)?;
+    m.add_function(wrap_pyfunction!(cache_program, m)?)?;
     m.add_function(wrap_pyfunction!(execute, m)?)?;
     m.add_function(wrap_pyfunction!(prove, m)?)?;
     m.add_function(wrap_pyfunction!(verify, m)?)?;
@@ -133,6 +137,42 @@ impl Figures {
     }
 }
 
+/// The memory image of the last program run, keyed by the program's bytes. Building it (decoding the
+/// ELF, hashing every page) takes about 0.3 s for the EVM guest: more than executing a small case,
+/// and a run job runs many cases of one program. Forked children inherit it.
+static LAST_IMAGE: Mutex<Option<(Vec<u8>, MemoryImage)>> = Mutex::new(None);
+
+fn program_image(program: &[u8]) -> Result<MemoryImage, Failure> {
+    let mut last = LAST_IMAGE.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    if let Some((bytes, image)) = last.as_ref() {
+        if bytes.as_slice() == program {
+            return Ok(image.clone());
+        }
+    }
+    let invalid = |e: anyhow::Error| Failure::Program(format!("not a valid R0BF program: {e:#}"));
+    let binary = ProgramBinary::decode(program).map_err(invalid)?;
+    // The checks ExecutorImpl::from_elf makes before it runs a program.
+    let header = &binary.header;
+    if header.abi_kind != AbiKind::V1Compat || header.abi_version.major != 1 {
+        return Err(Failure::Program(format!(
+            "not a v1compat program (ABI {:?} {}): this executor runs v1compat ABI 1.x",
+            header.abi_kind, header.abi_version
+        )));
+    }
+    let image = binary.to_image().map_err(invalid)?;
+    *last = Some((program.to_vec(), image.clone()));
+    Ok(image)
+}
+
+/// Builds and keeps `program`'s memory image, so that the runs that follow (in this process and in
+/// processes forked from it) start at once. Raises ProgramError for an invalid program.
+#[pyfunction]
+fn cache_program(py: Python<'_>, program: &[u8]) -> PyResult<()> {
+    let program = program.to_vec();
+    py.detach(move || guarded(|| program_image(&program).map(|_| ())))?;
+    Ok(())
+}
+
 fn run_executor(
     program: &[u8],
     input: &[u8],
@@ -149,9 +189,15 @@ fn run_executor(
         builder.enable_profiler(path);
     }
     let env = builder.build().map_err(|e| Failure::Other(format!("{e:#}")))?;
+    // The profiler needs the program's symbols, which only from_elf reads.
+    let mut exec = if pprof_path.is_some() {
+        ExecutorImpl::from_elf(env, program)
+    } else {
+        ExecutorImpl::new(env, program_image(program)?)
+    }
+    .map_err(|e| Failure::Program(format!("not a valid R0BF program: {e:#}")))?;
+    // Timed from here: the run itself, not the (cached) loading of the program.
     let start = Instant::now();
-    let mut exec = ExecutorImpl::from_elf(env, program)
-        .map_err(|e| Failure::Program(format!("not a valid R0BF program: {e:#}")))?;
     let mut segment_po2s = Vec::new();
     let session = if keep_segments {
         // Proving needs the segments: risc0 keeps them in files in a temporary folder.
@@ -329,8 +375,18 @@ fn verify_receipt(receipt: &[u8], image_id: &str) -> Result<(Vec<u8>, f64), Fail
         .ok()
         .and_then(|bytes| Digest::try_from(bytes.as_slice()).ok())
         .ok_or_else(|| Failure::Invalid(format!("image_id is not a 32-byte hex digest: {image_id:?}")))?;
-    let receipt: Receipt = bincode::deserialize(receipt)
-        .map_err(|e| Failure::Receipt(format!("cannot decode receipt: {e}")))?;
+    // As `bincode::deserialize` (what `prove` wrote), but bytes after the receipt are an error:
+    // a receipt file with something appended is not the receipt that was proved.
+    let options = bincode::DefaultOptions::new().with_fixint_encoding();
+    let receipt: Receipt = options.reject_trailing_bytes().deserialize(receipt).map_err(|e| {
+        let appended = options.allow_trailing_bytes().deserialize::<Receipt>(receipt).is_ok();
+        Failure::Receipt(if appended {
+            "extra bytes after the end of the receipt (the file was altered or is not one receipt)"
+                .to_string()
+        } else {
+            format!("cannot decode receipt: {e}")
+        })
+    })?;
     let start = Instant::now();
     receipt
         .verify(id)
