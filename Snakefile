@@ -11,6 +11,7 @@ include: "rules/common.smk"
 include: "rules/guest.smk"
 include: "rules/witness.smk"
 include: "rules/run.smk"
+include: "rules/calibrate.smk"
 include: "rules/report.smk"
 
 
@@ -21,6 +22,7 @@ localrules:
     aggregate,
     report,
     regression_gate,
+    estimate,
 
 
 rule all:

@@ -210,6 +210,76 @@ def bench_pipeline(tmp: Path) -> str:
     ])  # fmt: skip
 
 
+PREDICTION_PO2 = 16
+
+
+def smallest_cases(source: Path, count: int, program: bytes) -> list[tuple[str, bytes, list[int]]]:
+    """The `count` matched cases of a state-test folder with the fewest cycles at PREDICTION_PO2:
+    (case id, guest input, segment po2s of their execute run)."""
+    from zkprof.api import StateTests, load_cases
+    from zkprof.witness import prepare
+
+    sized = []
+    cases, _ = load_cases(StateTests(source), exclude=["^loops__"])
+    for case in cases:
+        if case.skip_reason:
+            continue
+        _, guest_input = prepare(case)
+        run = _native.execute(program, guest_input, segment_po2=PREDICTION_PO2)
+        sized.append((run["total_cycles"], case.case_id, guest_input, run["segment_po2s"]))
+    sized.sort()
+    return [(case_id, data, po2s) for _, case_id, data, po2s in sized[:count]]
+
+
+def bench_prediction(tmp: Path) -> str:
+    """Predicted against measured proving time and peak RSS, on this machine, for the smallest
+    example cases and shared fixtures (each proof takes minutes here)."""
+    from zkprof.calibrate import calibrate, format_table, save_calibration
+    from zkprof.predict import predict
+    from zkprof.runner import RunSettings, measure_isolated
+
+    calibration = calibrate(range(14, PREDICTION_PO2 + 1), repeats=2, log=lambda _: None)
+    save_calibration(calibration, tmp / "calibration.json")
+    guest = build_program(GUESTS_DIR / "evm", BUILD, quiet=True)
+    program = guest.program_path.read_bytes()
+    _native.cache_program(program)
+    picked = smallest_cases(REPO / "examples" / "state_tests", 2, program)
+    if SHARED_FIXTURES.is_dir():
+        picked += smallest_cases(SHARED_FIXTURES, 2, program)
+    rows, time_err, rss_err = [], [], []
+    for case_id, guest_input, po2s in picked:
+        settings = RunSettings(action="prove", segment_po2=PREDICTION_PO2)
+        measured = measure_isolated(program, guest_input, settings)
+        p = predict(po2s, calibration)
+        # The job around the zkVM is not the calibration's: predict its zkVM part, add its base.
+        rss = p.predicted_peak_rss_bytes
+        t_err = p.predicted_prove_ms / measured["prove_ms"] - 1
+        r_err = rss / measured["peak_rss_bytes"] - 1
+        time_err.append(abs(t_err))
+        rss_err.append(abs(r_err))
+        rows.append(
+            f"| {case_id} | {measured['total_cycles']:,} | {po2s} | "
+            f"{p.predicted_prove_ms / 1e3:.1f} | {measured['prove_ms'] / 1e3:.1f} | {t_err:+.1%} | "
+            f"{rss / 1e6:.0f} | {measured['peak_rss_bytes'] / 1e6:.0f} | {r_err:+.1%} |"
+        )
+    return "\n".join([
+        f"Calibration: po2 14..{PREDICTION_PO2}, 2 proofs per po2, on this machine:",
+        "",
+        format_table(calibration),
+        "",
+        f"Then the smallest example cases and shared fixtures proved at segment po2 {PREDICTION_PO2}",
+        "(composite), each predicted from its execute run's segments. Targets: median absolute",
+        "error <= 10 % for proving time, <= 15 % for peak RSS.",
+        "",
+        "| case | cycles | segment po2s | predicted s | measured s | error | predicted MB | measured MB | error |",
+        "|---|---|---|---|---|---|---|---|---|",
+        *rows,
+        "",
+        f"Median absolute error: proving time **{statistics.median(time_err):.1%}** (worst "
+        f"{max(time_err):.1%}), peak RSS **{statistics.median(rss_err):.1%}** (worst {max(rss_err):.1%}).",
+    ])  # fmt: skip
+
+
 def bench_report(tmp: Path) -> str:
     from zkprof.report.bench import bench_report_million_rows
 
@@ -228,6 +298,7 @@ BENCHMARKS: dict[str, tuple[str, Callable[[Path], str]]] = {
     "pipeline": ("Pipeline overhead: execute", bench_pipeline),
     "dryrun": ("Workflow planning with 10,000 cases", bench_dry_run),
     "report": ("Reports on 1,000,000 metric rows", bench_report),
+    "prediction": ("Proving predictions against measurements", bench_prediction),
 }
 
 

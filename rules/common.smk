@@ -1,7 +1,11 @@
 # Configuration checks, case discovery and the input functions every other rule uses.
 from pathlib import Path
 
+import psutil
+from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
+
+from zkprof.calibrate import load_calibration
 
 from zkprof.guest import resolve_guest_dir
 from zkprof.paths import GUESTS_DIR, NATIVE_DIR
@@ -11,7 +15,9 @@ from zkprof.workflow import (
     force_when_dag_is_built,
     forced_targets,
     index_cases,
+    execute_rows,
     normalize_config,
+    plan_proofs,
     source_files,
     source_key,
 )
@@ -21,6 +27,8 @@ validate(config, "../config/schema.yaml")
 
 RESULTS = Path(config["results_dir"])
 ACTION = config["action"]
+# An estimate is an execute run plus predictions: it shares (and reuses) the execute results.
+RUN_ACTION = "execute" if ACTION == "estimate" else ACTION
 SOURCE = source_for(config.get("tests_dir"), config.get("inputs_dir"))
 GUEST_DIR = resolve_guest_dir(config["guest"])
 GUEST = GUEST_DIR.name
@@ -63,10 +71,56 @@ def witnesses_of_batch(wildcards):
     return RESULTS / "witnesses" / f"{source_key(source)}.parquet"
 
 
+def calibration_inputs(wildcards=None):
+    """The calibration predictions come from: the configured file, or the one the calibrate rule
+    makes in the results (when it exists, or an estimate needs it)."""
+    if config["calibration"]:
+        return [config["calibration"]]
+    made = RESULTS / "calibration.json"
+    return [made] if ACTION == "estimate" or made.exists() else []
+
+
+def proof_plans():
+    """Per case, when proving with a calibration: po2, note and memory (see plan_proofs)."""
+    if (
+        ACTION != "prove"
+        or not calibration_inputs()
+        or not Path(calibration_inputs()[0]).exists()
+    ):
+        if config["auto_po2"]:
+            raise WorkflowError(
+                "auto_po2 needs a calibration: pass calibration=FILE (from `zkprof calibrate`) "
+                f"or run `snakemake {RESULTS / 'calibration.json'}` first"
+            )
+        return {}
+    limit = config["prove_memory_mb"] * 10**6 if config["prove_memory_mb"] else None
+    return plan_proofs(
+        CASES,
+        config["segment_po2"],
+        load_calibration(calibration_inputs()[0]),
+        execute_rows(RESULTS / "execute" / "metrics.parquet"),
+        limit or int(psutil.virtual_memory().total * 0.8),
+        config["auto_po2"],
+    )
+
+
+PLANS = proof_plans()
+
+
+def batch_plan(wildcards):
+    batch = BATCHES[wildcards.action][wildcards.batch]
+    if wildcards.action != "prove" or not PLANS:
+        return None
+    return {c: [PLANS[c].po2, PLANS[c].note] for c in batch.case_ids}
+
+
 def prove_mem_mb(wildcards):
-    # Proving memory grows about 2x per +1 po2 (measured: 0.6 GB at po2 16); executing is small.
     if wildcards.action != "prove":
         return 512
+    if PLANS:  # predicted from the calibration, per case
+        batch = BATCHES[wildcards.action][wildcards.batch]
+        return max(PLANS[c].mem_mb for c in batch.case_ids)
+    # Without one: about 2x per +1 po2 (measured: 0.6 GB at po2 16).
     return max(
         512, int(config["prove_mem_mb_base"] * 2 ** (config["segment_po2"] - 16))
     )
@@ -80,6 +134,13 @@ def job_threads(wildcards):
 
 
 def all_outputs():
+    if ACTION == "estimate":
+        return [
+            RESULTS / "execute" / "metrics.parquet",
+            RESULTS / "execute" / "summary.md",
+            RESULTS / "estimate" / "estimate.md",
+            RESULTS / "estimate" / "estimate.json",
+        ]
     reports = RESULTS / ACTION / "report"
     gate = [reports / "no_regression.txt"] if config["fail_on_regression_pct"] else []
     return [
@@ -94,11 +155,16 @@ def all_outputs():
 # --config force_rerun=true forces every case, as Snakemake's own --forcerun run_cases does; with
 # retry_failed, the batches holding a case whose last run failed are forced, so they run again.
 force_when_dag_is_built(
-    workflow, lambda: forced_targets(config, RESULTS, ACTION, BATCHES[ACTION])
+    workflow, lambda: forced_targets(config, RESULTS, RUN_ACTION, BATCHES[RUN_ACTION])
 )
 
 
 def results_note():
+    if ACTION == "estimate":
+        return (
+            f"zkprof: {len(CASES)} cases executed; what proving them would cost: "
+            f"{RESULTS / 'estimate' / 'estimate.md'}"
+        )
     where = RESULTS / ACTION
     return (
         f"zkprof: {len(CASES)} cases, results in {where}/: metrics.parquet (one row per case), "

@@ -19,6 +19,7 @@ rule aggregate:
     input:
         cases=lambda wildcards: case_metrics(wildcards.action),
         errors=RESULTS / "{action}" / "input_errors.parquet",
+        calibration=calibration_inputs,
     output:
         metrics=RESULTS / "{action}" / "metrics.parquet",
         hardware=RESULTS / "{action}" / "hardware.json",
@@ -51,6 +52,10 @@ rule report:
         changes=report(
             RESULTS / "{action}" / "report" / "changes.png", category="{action}"
         ),
+        predictions=report(
+            RESULTS / "{action}" / "report" / "predicted_vs_measured.png",
+            category="{action}",
+        ),
     log:
         RESULTS / "logs" / "report_{action}.log",
     conda:
@@ -81,3 +86,21 @@ rule regression_gate:
         threshold_pct=config["fail_on_regression_pct"],
     script:
         "../scripts/regression_gate.py"
+
+
+# action=estimate: an execute run's predictions -> what proving the suite would cost.
+rule estimate:
+    input:
+        metrics=RESULTS / "execute" / "metrics.parquet",
+        calibration=calibration_inputs,
+    output:
+        markdown=RESULTS / "estimate" / "estimate.md",
+        json=RESULTS / "estimate" / "estimate.json",
+    log:
+        RESULTS / "logs" / "estimate.log",
+    conda:
+        "../envs/zkprof.yaml"
+    params:
+        provers=config["report_provers"],
+    script:
+        "../scripts/estimate.py"

@@ -21,5 +21,6 @@ rule run_cases:
         cycle_limit=config["cycle_limit"],
         receipt_kind=config["receipt_kind"],
         pprof=config["pprof"],
+        plan=batch_plan,
     script:
         "../scripts/run_cases.py"

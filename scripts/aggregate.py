@@ -11,4 +11,5 @@ aggregate_run(
     summary_out=Path(sm.output.summary),
     log_path=Path(sm.log[0]),
     allow_mixed_image_ids=sm.config["allow_mixed_image_ids"],
+    calibration_path=Path(sm.input.calibration[0]) if sm.input.calibration else None,
 )

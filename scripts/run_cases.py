@@ -24,5 +24,6 @@ with open(sm.log[0], "w") as log:
         settings,
         results_dir=Path(sm.params.results_dir),
         pprof=sm.params.pprof,
+        plan=sm.params.plan,
         log=lambda line: print(line, file=log, flush=True),
     )

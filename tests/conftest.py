@@ -33,3 +33,13 @@ def shared_fixtures() -> Path:
     if not SHARED_FIXTURES.is_dir():
         pytest.skip(f"shared state-test fixtures not found at {SHARED_FIXTURES}")
     return SHARED_FIXTURES
+
+
+@pytest.fixture(scope="session")
+def small_calibration(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A real calibration of this machine at po2 14 and 15 (one proof each: a few minutes)."""
+    from zkprof.calibrate import calibrate, save_calibration
+
+    path = tmp_path_factory.mktemp("calibration") / "calibration.json"
+    save_calibration(calibrate(range(14, 16), repeats=1, log=lambda _: None), path)
+    return path

@@ -114,3 +114,135 @@ def write_json(doc: dict[str, Any], path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(doc, indent=1))
     return path
+
+
+# --- proving predictions (predicted_* beside the measurements) ----------------------------------
+
+
+def predicted(
+    group: str,
+    case_id: str,
+    status: str = metrics.MATCHED,
+    *,
+    prove_ms: float | None,
+    predicted_prove_ms: float | None,
+    action: str = "prove",
+    **values: Any,
+) -> dict[str, Any]:
+    """A case with a proving prediction (and, in a prove run, its measurement)."""
+    return case(
+        group,
+        case_id,
+        status,
+        action=action,
+        prove_ms=prove_ms,
+        predicted_prove_ms=predicted_prove_ms,
+        **values,
+    )
+
+
+def prediction_rows() -> list[dict[str, Any]]:
+    """A prove run with predictions. Errors (predicted / measured - 1):
+
+    case      status      prove_ms          peak RSS          receipt
+    arith_1   matched     1000 -> 1100 +10%  1 GB -> 0.9  -10%  200 kB -> 200  0%
+    arith_2   matched     2000 -> 1600 -20%  2 GB -> 2.2  +10%  250 kB -> 275 +10%
+    calls_1   mismatched  4000 -> 5200 +30%  1 GB -> 1.5  +50%  (no receipt)
+    calls_panic failed, with predictions but nothing measured: never compared."""
+    gb = 10**9
+    return [
+        predicted(
+            "arith", "arith_1", prove_ms=1000.0, predicted_prove_ms=1100.0,
+            peak_rss_bytes=gb, predicted_peak_rss_bytes=9 * gb // 10,
+            receipt_bytes=200_000, predicted_receipt_bytes=200_000, total_cycles=1000,
+        ),
+        predicted(
+            "arith", "arith_2", prove_ms=2000.0, predicted_prove_ms=1600.0,
+            peak_rss_bytes=2 * gb, predicted_peak_rss_bytes=22 * gb // 10,
+            receipt_bytes=250_000, predicted_receipt_bytes=275_000, total_cycles=2000,
+        ),
+        predicted(
+            "calls", "calls_1", metrics.MISMATCHED, prove_ms=4000.0, predicted_prove_ms=5200.0,
+            peak_rss_bytes=gb, predicted_peak_rss_bytes=15 * gb // 10,
+            predicted_receipt_bytes=300_000, total_cycles=4000, reason="state root differs",
+        ),
+        predicted(
+            "calls", "calls_panic", metrics.FAILED, prove_ms=None, predicted_prove_ms=900.0,
+            predicted_peak_rss_bytes=gb,
+        ),
+    ]  # fmt: skip
+
+
+def estimate_rows() -> list[dict[str, Any]]:
+    """An execute run with predictions (seconds, GB, kB; po2s: 14 and 16 calibrated):
+
+    arith_1  matched     60 s   1 GB    200 kB  po2s 14 13
+    arith_2  matched     120 s  3 GB    300 kB  po2s 16 16 14
+    arith_3  mismatched  180 s  3 GB    250 kB  po2s 16 13
+    calls_1  matched     8640 s 2.5 GB  1250 kB po2s 18 16
+    calls_panic failed and calls_old_fork skipped: no prediction."""
+    gb = 10**9
+    rows = []
+    for group, case_id, status, seconds, rss, receipt, po2s in (
+        ("arith", "arith_1", metrics.MATCHED, 60, gb, 200_000, [14, 13]),
+        ("arith", "arith_2", metrics.MATCHED, 120, 3 * gb, 300_000, [16, 16, 14]),
+        ("arith", "arith_3", metrics.MISMATCHED, 180, 3 * gb, 250_000, [16, 13]),
+        ("calls", "calls_1", metrics.MATCHED, 8640, 25 * gb // 10, 1_250_000, [18, 16]),
+    ):
+        rows.append(
+            predicted(
+                group,
+                case_id,
+                status,
+                action="execute",
+                prove_ms=None,
+                predicted_prove_ms=seconds * 1000.0,
+                predicted_peak_rss_bytes=rss,
+                predicted_receipt_bytes=receipt,
+                segment_po2s=po2s,
+                segments=len(po2s),
+                total_cycles=1000 * len(po2s),
+                peak_rss_bytes=10**8,
+            )
+        )
+    rows.append(case("calls", "calls_panic", metrics.FAILED, action="execute"))
+    rows.append(
+        case("calls", "calls_old_fork", metrics.SKIPPED, action="execute", reason="old fork")
+    )
+    return rows
+
+
+def calibration_doc(**top: Any) -> dict[str, Any]:
+    """A hand-made calibration measured at po2 14 and 16 (po2 20 skipped), on a described machine;
+    `top` replaces top-level fields (e.g. hardware=None)."""
+    doc = {
+        "schema": "zkprof.calibration",
+        "schema_version": 1,
+        "created": "2025-01-02T03:04:05Z",
+        "risc0_version": "3.0.3",
+        "threads": 2,
+        "hardware": {
+            "host": "prover-1",
+            "cpu_model": "Test CPU 9000",
+            "cpu_cores_logical": 2,
+            "memory_bytes": 2 * 10**9,
+        },
+        "overhead_ms": {"prove": {"median": 100.0}, "job": {"median": 300.0}},
+        "receipt_fixed_bytes": 150,
+        "per_po2": {
+            "14": {
+                "status": "measured",
+                "seconds_per_segment": {"median": 10.0},
+                "peak_rss_bytes": {"max": 200 * 10**6},
+                "receipt_bytes_per_segment": 200_000,
+            },
+            "16": {
+                "status": "measured",
+                "seconds_per_segment": {"median": 40.0},
+                "peak_rss_bytes": {"max": 600 * 10**6},
+                "receipt_bytes_per_segment": 220_000,
+            },
+            "20": {"status": "skipped", "reason": "too big"},
+        },
+    }
+    return doc | top

@@ -6,11 +6,12 @@ import datetime as dt
 import hashlib
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from zkprof import metrics
@@ -128,6 +129,27 @@ def render_summary(
     return "\n".join(lines) + "\n"
 
 
+def with_predictions(table: pa.Table, calibration: Mapping[str, Any]) -> pa.Table:
+    """`table` with predicted_* filled for every row that has segments (one prediction per distinct
+    list of segment po2s: a suite has few)."""
+    from zkprof.predict import PREDICTION_FIELDS, prediction_fields
+
+    cache: dict[tuple[int, ...], dict[str, Any]] = {}
+    columns: dict[str, list[Any]] = {name: [] for name in PREDICTION_FIELDS}
+    for po2s in table["segment_po2s"].to_pylist():
+        key = tuple(po2s or ())
+        if key and key not in cache:
+            cache[key] = prediction_fields(key, calibration)
+        for name in PREDICTION_FIELDS:
+            columns[name].append(cache[key][name] if key else None)
+    for name, values in columns.items():
+        i = table.schema.get_field_index(name)
+        table = table.set_column(
+            i, table.schema.field(i), pa.array(values, table.schema.field(i).type)
+        )
+    return table
+
+
 def aggregate_run(
     case_files: list[Path],
     *,
@@ -136,8 +158,12 @@ def aggregate_run(
     summary_out: Path,
     log_path: Path | None = None,
     allow_mixed_image_ids: bool = False,
+    calibration_path: Path | None = None,
 ) -> pd.DataFrame:
     """Write the run's dataset, hardware description and summary; returns the rows.
+
+    With a calibration (`zkprof calibrate`), every row that ran gets its proving predictions
+    (`predicted_*`, from its segments): what proving it would cost, or beside a proof's measurement.
 
     Rows of more than one image id (cases kept from an older build of the guest) raise
     `MixedImageIdsError` before anything is written, unless `allow_mixed_image_ids`: then the
@@ -145,6 +171,10 @@ def aggregate_run(
     table = metrics.read_table(case_files)
     images = image_ids(table)
     check_one_image(images, str(metrics_out.parent), allow_mixed=allow_mixed_image_ids)
+    if calibration_path is not None:
+        from zkprof.calibrate import load_calibration
+
+        table = with_predictions(table, load_calibration(calibration_path))
     hardware = describe_hardware()
     # The hardware description travels inside the dataset too, so a copied file stays described.
     schema_meta = dict(table.schema.metadata or {}) | {

@@ -43,11 +43,13 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--out", default=str(DEFAULT_GUEST_OUT), help="output folder")
     build.set_defaults(func=_guest_build)
 
+    from zkprof.calibrate import add_calibrate_parser
     from zkprof.report.cli import add_report_parser
     from zkprof.verify import add_verify_parser
 
     add_report_parser(sub)
     add_verify_parser(sub)
+    add_calibrate_parser(sub)
     return parser
 
 

@@ -16,7 +16,7 @@ import pyarrow.parquet as pq
 from zkprof.atomic import write_atomic
 
 SCHEMA_VERSION = 2
-# Older versions this one reads: v2 only added columns (the proving predictions), null in v1 files.
+# Older versions this one reads: v2 only added columns (base RSS, proving predictions), null in v1.
 READABLE_VERSIONS = ("1", "2")
 
 # Status of a case. Only "matched" rows describe a correct execution.
@@ -79,6 +79,11 @@ COLUMNS: dict[str, tuple[pa.DataType, str, str]] = {
         "guest functions with the most cycles (with pprof)",
     ),
     "peak_rss_bytes": (pa.int64(), "bytes", "peak resident memory of the job while the case ran"),
+    "base_rss_bytes": (
+        pa.int64(),
+        "bytes",
+        "resident memory of the job just before the zkVM started (peak minus this: the zkVM's)",
+    ),
     "predicted_prove_ms": (
         pa.float64(),
         "ms",

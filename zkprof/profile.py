@@ -10,7 +10,7 @@ import datetime as dt
 import hashlib
 import json
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -110,10 +110,14 @@ def profile_case(
     settings: RunSettings,
     *,
     log: Callable[[str], None] = lambda _: None,
+    refused: str | None = None,
 ) -> dict[str, Any]:
-    """Run one case and return its metrics row; never raises for a failure of the case itself."""
+    """Run one case and return its metrics row; never raises for a failure of the case itself.
+    A case `refused` (e.g. no po2 fits in memory) is not run: its row is failed with that reason."""
     row = _base_row(description, program, settings)
     row["timestamp"] = dt.datetime.now(dt.UTC)
+    if refused:
+        return row | {"status": metrics.FAILED, "reason": refused}
     if description.get("skip_reason"):
         return row | {"status": metrics.SKIPPED, "reason": description["skip_reason"]}
     if description.get("error"):
@@ -174,12 +178,19 @@ def record_case(
     *,
     results_dir: Path,
     log_path: Path | None = None,
+    note: str | None = None,
+    refused: str | None = None,
 ) -> dict[str, Any]:
     """Profile one case, keep its failure marker in step with it and write its log; returns the row.
+    `note` (e.g. why its po2 was changed) goes first in the row's reason.
 
     The one code path behind the workflow's run jobs and the library's `profile_cases`."""
     lines: list[str] = []
-    row = profile_case(description, guest_input, program, settings, log=lines.append)
+    row = profile_case(
+        description, guest_input, program, settings, log=lines.append, refused=refused
+    )
+    if note and not refused:
+        row["reason"] = "; ".join(r for r in (note, row.get("reason")) if r)
     marker = failed_marker(results_dir, settings.action, row["case_id"])
     if row["status"] == metrics.FAILED:
         write_bytes_atomic(marker, (row["reason"] + "\n").encode())
@@ -220,6 +231,7 @@ def run_batch(
     *,
     results_dir: Path,
     pprof: bool = False,
+    plan: Mapping[str, Sequence[Any]] | None = None,
     log: Callable[[str], None] = lambda _: None,
 ) -> list[dict[str, Any]]:
     """A run job: profile some cases of one witness file and write their rows to one Parquet file.
@@ -227,7 +239,8 @@ def run_batch(
     Each finished case's row is also kept in a scratch folder until the batch is written, so a job
     that is killed (or whose node dies) loses no finished case: its rerun reuses those rows when
     nothing they depend on changed. A completed batch removes the folder, so a forced rerun measures
-    every case again."""
+    every case again. `plan` maps a case to (po2, note) when proving (see workflow.plan_proofs):
+    its po2 (None: refused, the note says why) and why it differs from the configured one."""
     from zkprof.guest import load_program
 
     program = load_program(program_path)
@@ -240,15 +253,18 @@ def run_batch(
             description = {"case_id": case_id, "error": f"{witnesses}: no witness for {case_id}"}
             found[case_id] = (description, b"")
         description, guest_input = found[case_id]
-        kept = partial / f"{case_id}.{_fingerprint(program, settings, description, guest_input)}"
+        po2, note = (plan or {}).get(case_id, (settings.segment_po2, None))
+        refused = note if po2 is None else None
+        case_settings = replace(settings, segment_po2=po2 or settings.segment_po2)
+        fingerprint = _fingerprint(program, case_settings, description, guest_input)
+        kept = partial / f"{case_id}.{fingerprint}"
         if kept.exists():
             row = metrics.read_table([kept]).to_pylist()[0]
             log(f"{case_id}: {row['status']} (kept from an interrupted run)")
         else:
             log_path = case_log_path(results_dir, settings.action, case_id)
-            case_settings = replace(
-                settings, pprof_path=log_path.with_suffix(".pprof") if pprof else None
-            )
+            if pprof:
+                case_settings = replace(case_settings, pprof_path=log_path.with_suffix(".pprof"))
             row = record_case(
                 description,
                 guest_input,
@@ -256,6 +272,8 @@ def run_batch(
                 case_settings,
                 results_dir=results_dir,
                 log_path=log_path,
+                note=note,
+                refused=refused,
             )
             metrics.write_rows([row], kept)
             log(f"{case_id}: {row['status']} {row.get('reason') or ''}".rstrip())

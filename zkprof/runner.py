@@ -47,13 +47,25 @@ def reset_peak_rss() -> None:
         Path("/proc/self/clear_refs").write_text("5")
 
 
-def peak_rss_bytes() -> int:
-    """Peak resident set of this process since the last reset, in bytes (VmHWM is in kB)."""
+def _status_bytes(field: str) -> int | None:
     for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) * 1024
+        if line.startswith(field):
+            return int(line.split()[1]) * 1024  # the kernel reports kB
+    return None
+
+
+def peak_rss_bytes() -> int:
+    """Peak resident set of this process since the last reset, in bytes."""
+    peak = _status_bytes("VmHWM:")
+    if peak is not None:
+        return peak
     # Not Linux: ru_maxrss is kB on Linux but bytes on macOS; only reached off Linux.
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+def rss_bytes() -> int | None:
+    """Resident set of this process now, in bytes (None off Linux)."""
+    return _status_bytes("VmRSS:")
 
 
 def measure(program: bytes, guest_input: bytes, settings: RunSettings) -> dict[str, Any]:
@@ -61,6 +73,9 @@ def measure(program: bytes, guest_input: bytes, settings: RunSettings) -> dict[s
     from zkprof import _native
 
     reset_peak_rss()
+    # What the process held before the zkVM ran (interpreter, libraries, the job's data): peak RSS
+    # minus this is the zkVM's own, which predictions model separately from the job around it.
+    base_rss = rss_bytes()
     if settings.action == EXECUTE:
         run = _native.execute(
             program,
@@ -98,6 +113,7 @@ def measure(program: bytes, guest_input: bytes, settings: RunSettings) -> dict[s
     else:
         raise ValueError(f"action must be one of {ACTIONS}, got {settings.action!r}")
     out["peak_rss_bytes"] = peak_rss_bytes()
+    out["base_rss_bytes"] = base_rss
     return out
 
 

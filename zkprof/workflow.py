@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -175,3 +176,101 @@ def normalize_config(config: dict[str, Any], schema_path: Path) -> None:
         allowed = [allowed] if isinstance(allowed, str) else allowed
         if isinstance(value, str) and "string" not in allowed:
             config[key] = yaml.safe_load(value)
+
+
+MIN_PROVE_MEM_MB = 128
+
+
+@dataclass(frozen=True)
+class ProofPlan:
+    """How one case is proved: its segment po2 (None: refused), why, and the memory to ask for."""
+
+    po2: int | None
+    note: str | None
+    mem_mb: int
+
+
+def execute_rows(metrics_path: Path) -> dict[str, dict[str, Any]]:
+    """case id -> cycles and segments of its last execute run (matched or mismatched rows)."""
+    if not metrics_path.exists():
+        return {}
+    import pyarrow.parquet as pq
+
+    columns = ["case_id", "status", "user_cycles", "paging_cycles", "segments", "segment_po2s"]
+    rows = pq.read_table(metrics_path, columns=columns).to_pylist()
+    return {
+        r["case_id"]: r for r in rows if r["status"] in ("matched", "mismatched") and r["segments"]
+    }
+
+
+def plan_proofs(
+    case_ids: Iterable[str],
+    po2: int,
+    calibration: Mapping[str, Any],
+    executed: Mapping[str, Mapping[str, Any]],
+    memory_limit_bytes: int,
+    auto_po2: bool,
+) -> dict[str, ProofPlan]:
+    """Per case: the po2 to prove at and the memory its job asks for, predicted from the machine's
+    calibration and the case's execute run (when there is one; otherwise one full segment at `po2`
+    is assumed, the most a run at `po2` can need).
+
+    With `auto_po2`, the po2 of least predicted proving time within the memory limit. Without, `po2`
+    unless its predicted peak RSS exceeds the limit: then the largest po2 that fits, with a note
+    saying so; a case for which no po2 fits is refused (po2 None) with the reason."""
+    from zkprof.predict import choose_po2, predict, segments_at
+
+    def split(row: Mapping[str, Any] | None, at: int) -> list[int]:
+        if row is None:
+            return [at]
+        return segments_at(
+            row["user_cycles"],
+            at,
+            paging_cycles=row["paging_cycles"],
+            segments=row["segments"],
+            observed_po2=max(row["segment_po2s"]),
+        )
+
+    def rss(row: Mapping[str, Any] | None, at: int) -> int | None:
+        try:
+            return predict(split(row, at), calibration).predicted_peak_rss_bytes
+        except ValueError:  # no room for guest cycles at that po2
+            return None
+
+    limit = f"{memory_limit_bytes / 1e9:.1f} GB"
+    plans = {}
+    for case_id in case_ids:
+        row = executed.get(case_id)
+        chosen: int | None = po2
+        note = None
+        if auto_po2 and row is not None:
+            try:
+                # The row's segment_po2 shows the choice; its reason stays for what went wrong.
+                chosen, _why = choose_po2(
+                    row["user_cycles"],
+                    calibration,
+                    memory_limit_bytes,
+                    paging_cycles=row["paging_cycles"],
+                    segments=row["segments"],
+                    observed_po2=max(row["segment_po2s"]),
+                )
+            except ValueError as err:
+                chosen, note = None, f"refused: {err}"
+        else:
+            need = rss(row, po2)
+            if need is None or need > memory_limit_bytes:
+                fits = [p for p in range(po2 - 1, 13, -1) if (rss(row, p) or 2**63) <= memory_limit_bytes]
+                chosen = fits[0] if fits else None
+                predicted = "unknown" if need is None else f"{need / 1e9:.1f} GB"
+                note = (
+                    f"po2 lowered from {po2} to {chosen}: predicted peak RSS at po2 {po2} is "
+                    f"{predicted}, over the memory limit of {limit}"
+                    if chosen is not None
+                    else f"refused: no segment po2 from 14 to {po2} fits in the memory limit of "
+                    f"{limit} (predicted peak RSS at po2 {po2}: {predicted})"
+                )
+        need = rss(row, chosen) if chosen is not None else None
+        # 20% above the prediction: the acceptance bound of the model is 15%.
+        mem_mb = max(MIN_PROVE_MEM_MB, math.ceil((need or 0) * 1.2 / 1e6))
+        plans[case_id] = ProofPlan(chosen, note, mem_mb)
+    return plans

@@ -22,6 +22,7 @@ from zkprof.report.defaults import DEFAULT_PROVERS
 from zkprof.report.estimate import sorted_grouped_estimates
 from zkprof.report.load import Run
 from zkprof.report.metrics_catalog import ESTIMATE_METRICS, JOB_DURATION_METRIC
+from zkprof.report.predictions import PredictionCheck, check_predictions
 
 STATS = ("count", "sum", "mean", "median", "p90", "std", "min", "max")
 QUANTILES = {"median": 0.5, "p90": 0.9}
@@ -145,6 +146,12 @@ class Aggregate:
             return None
         value = self.values[g, m, STATS.index(stat)]
         return None if np.isnan(value) else float(value)
+
+    @cached_property
+    def predictions(self) -> PredictionCheck | None:
+        """Predictions against the proofs' measurements (None without both); computed once, as
+        the markdown, summary, Bencher JSON and plot all show it."""
+        return check_predictions(self.run)
 
     @cached_property
     def stats(self) -> pd.DataFrame:

@@ -22,6 +22,8 @@ MAX_BENCHMARK_CHARS = 1024
 HASH_CHARS = 8
 SUM_SUFFIX = "::sum"
 BOUNDED_ESTIMATE = "bounded_par_proof_time_s"
+# A run's median absolute prediction error (%) of a measurement, e.g. prove_ms + this suffix.
+PREDICTION_ERROR_SUFFIX = "::prediction_median_abs_error_pct"
 
 Metric = dict[str, float]
 Document = dict[str, dict[str, Metric]]
@@ -74,7 +76,8 @@ def merge(documents: list[Document]) -> Document:
 
 def native_document(aggregate: Aggregate, name: str) -> Document:
     """Per group `name::group` (and `name` for the whole run): per metric its mean with min and max
-    as bounds, its sum, median and p90; the case counts; the proving-time estimates."""
+    as bounds, its sum, median and p90; the case counts; the proving-time estimates; for the run,
+    when proofs have predictions, each measurement's median absolute prediction error (%)."""
     doc: Document = {}
     for group in [TOTAL, *aggregate.groups]:
         bench: dict[str, Metric] = {}
@@ -101,6 +104,13 @@ def native_document(aggregate: Aggregate, name: str) -> Document:
         if group in aggregate.estimates.index:
             for estimate, value in aggregate.estimates.loc[group].items():
                 _put(bench, estimate_measure(estimate, aggregate.provers), _metric(float(value)))
+        if group == TOTAL and aggregate.predictions is not None:
+            for error in aggregate.predictions.errors:
+                _put(
+                    bench,
+                    f"{error.metric}{PREDICTION_ERROR_SUFFIX}",
+                    _metric(error.median_abs_pct),
+                )
         doc[name if group == TOTAL else f"{name}::{group}"] = bench
     return doc
 

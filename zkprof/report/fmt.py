@@ -65,3 +65,27 @@ def cell(value: float | int | None, change: Change | None = None) -> str:
     if note is None:
         return f" {text}"
     return f"<span style='color: {CHANGE_COLORS[change.kind]}'>{note}</span> {text}"  # type: ignore[union-attr]
+
+
+def format_duration(seconds: float) -> str:
+    """A duration for people: "42.0 s", "3.5 min", "2.3 h", "60.0 h (2.5 days)"."""
+    if not math.isfinite(seconds):
+        return MISSING
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    if seconds < 3600:
+        return f"{seconds / 60:.1f} min"
+    hours = f"{seconds / 3600:,.1f} h"
+    # Past two days, days read more easily than hours.
+    return f"{hours} ({seconds / 86400:,.1f} days)" if seconds >= 2 * 86400 else hours
+
+
+def format_bytes(count: float) -> str:
+    """A size for people, in powers of 1000 (as memory limits are given): "512 B", "1.5 MB",
+    "12.35 GB"."""
+    if not math.isfinite(count):
+        return MISSING
+    for unit, scale, digits in (("TB", 1e12, 2), ("GB", 1e9, 2), ("MB", 1e6, 1), ("kB", 1e3, 1)):
+        if abs(count) >= scale:
+            return f"{count / scale:,.{digits}f} {unit}"
+    return f"{count:.0f} B"

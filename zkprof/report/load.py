@@ -23,7 +23,7 @@ from zkprof.report.image_ids import (
     image_labels,
 )
 from zkprof.report.load_errors import ReportInputError
-from zkprof.report.metrics_catalog import NATIVE_METRICS
+from zkprof.report.metrics_catalog import NATIVE_METRICS, PREDICTED_METRICS
 
 __all__ = ["ReportInputError", "Run", "load_run", "resolve_metrics_path", "split_by_image"]
 
@@ -39,7 +39,8 @@ class Run:
     name: str
     action: str
     source: Path
-    table: pa.Table  # BASE_COLUMNS, the grouping labels and the metric columns the file has
+    # BASE_COLUMNS, the grouping labels, and the metric and predicted_* columns the file has
+    table: pa.Table
     hardware: dict[str, Any] | None
     images: ImageIds = field(default_factory=ImageIds)  # the guest programs the rows come from
     # Columns converted once: a report reads each many times.
@@ -128,7 +129,7 @@ def load_run(
     unknown = [label for label in group_by if label not in (*schema.names, IMAGE_LABEL)]
     if unknown:
         raise ReportInputError(f"{file}: no column {', '.join(unknown)} to group by")
-    wanted = [*BASE_COLUMNS, *group_by, *NATIVE_METRICS]
+    wanted = [*BASE_COLUMNS, *group_by, *NATIVE_METRICS, *PREDICTED_METRICS.values()]
     columns = [c for c in dict.fromkeys(wanted) if c in schema.names]
     # Repetitive labels stay dictionary-encoded as stored: far cheaper than decoding 1M strings.
     labels = [c for c in ("status", "action", "reason", GUEST, IMAGE_ID, *group_by) if c in columns]

@@ -27,6 +27,7 @@ from zkprof.report.defaults import DEFAULT_TOP_CASES
 from zkprof.report.fmt import MISSING, cell, format_number, format_percent, format_signed
 from zkprof.report.image_ids import IMAGE_LABEL
 from zkprof.report.metrics_catalog import COST_METRICS, NATIVE_METRICS, Direction, spec_for
+from zkprof.report.predictions import format_error_pct
 
 # Per-case detail: how many of each group's most expensive cases, and how many regressed cases.
 DEFAULT_MAX_CASE_REGRESSIONS = 100
@@ -146,6 +147,49 @@ def _estimates(current: Aggregate, comparison: RunComparison | None) -> list[str
         "",
         "Proof Time: the sum of per-case proving times. Parallel: one prover per case (the longest "
         f"case). With {current.provers} provers: cases dealt longest first, in snake order.",
+        "",
+    ]
+
+
+def _prediction_check(current: Aggregate) -> list[str]:
+    """How far the calibration's predictions were from the proofs (only when there are both)."""
+    check = current.predictions
+    if check is None:
+        return []
+    rows = [
+        [
+            f"{e.label} (`{e.metric}`)",
+            spec_for(e.metric).unit,
+            format_number(e.cases),
+            format_error_pct(e.median_abs_pct),
+            format_error_pct(e.median_pct, signed=True),
+            format_error_pct(e.worst_pct, signed=True),
+            escape(e.worst_case),
+            format_number(e.worst_predicted),
+            format_number(e.worst_measured),
+        ]
+        for e in check.errors
+    ]
+    header = [
+        "measurement",
+        "unit",
+        "cases",
+        "median abs. error",
+        "bias (median error)",
+        "worst error",
+        "worst case",
+        "predicted",
+        "measured",
+    ]
+    align = [":---", ":---", "---:", "---:", "---:", "---:", ":---", "---:", "---:"]
+    return [
+        "## Prediction check",
+        "",
+        f"{check.cases:,} proved cases (matched or mismatched) have a prediction from the "
+        "calibration (`predicted_*`) and its measurement. Error: predicted / measured - 1; "
+        "positive when the prediction was too high; the bias is the median signed error.",
+        "",
+        *table(header, align, rows),
         "",
     ]
 
@@ -397,6 +441,7 @@ def render_report(
     limits: DetailLimits = DEFAULT_LIMITS,
 ) -> str:
     lines = [*_intro(current, comparison), *_estimates(current, comparison)]
+    lines += _prediction_check(current)
     if comparison is not None:
         changes = comparison.changes()
         lines += change_list_lines(changes, "Regressions", "regressions")

@@ -70,6 +70,14 @@ COST_METRICS: tuple[str, ...] = ("prove_ms", "execute_ms", "total_cycles")
 # The per-case job duration of the proving-time estimates (see `zkprof.report.estimate`).
 JOB_DURATION_METRIC = "prove_ms"
 
+# Proving predictions (zkprof/predict.py) beside what each predicts: measured column -> predicted.
+# Not aggregated as metrics: the report compares each with its measurement instead.
+PREDICTED_METRICS: dict[str, str] = {
+    "prove_ms": "predicted_prove_ms",
+    "peak_rss_bytes": "predicted_peak_rss_bytes",
+    "receipt_bytes": "predicted_receipt_bytes",
+}
+
 # Run-level estimates, in seconds, named as in openvm-prof's summary table.
 ESTIMATE_METRICS: dict[str, MetricSpec] = {
     spec.name: spec

@@ -116,7 +116,8 @@ def write_reports(
     allow_mixed_images: bool = False,
 ) -> list[Path]:
     """Every report of one run into `out_dir` (report.md, bencher.json, summary.md, and the plots
-    cycles_per_case.png, time_vs_cycles.png, changes.png); returns the paths written."""
+    cycles_per_case.png, time_vs_cycles.png, changes.png, predicted_vs_measured.png); returns the
+    paths written."""
     report = build_run_report(
         Path(metrics_parquet),
         Path(prev) if prev is not None else None,

@@ -1,5 +1,6 @@
-"""Report plots as PNG files: cycles per case, proving (or execution) time against cycles, and
-changes against the previous run. Large runs are binned or sampled, never drawn point by point."""
+"""Report plots as PNG files: cycles per case, proving (or execution) time against cycles, changes
+against the previous run, and predicted against measured proving time. Large runs are binned or
+sampled, never drawn point by point."""
 
 from __future__ import annotations
 
@@ -12,15 +13,18 @@ matplotlib.use("Agg")  # files only: no display on a build machine
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
 
 from zkprof.atomic import write_atomic
 from zkprof.report.aggregate import TOTAL, Aggregate
 from zkprof.report.compare import ChangeKind, RunComparison
+from zkprof.report.predictions import compared, format_error_pct
 
 CYCLES_PLOT = "cycles_per_case.png"
 TIME_PLOT = "time_vs_cycles.png"
 CHANGES_PLOT = "changes.png"
-PLOT_FILES = (CYCLES_PLOT, TIME_PLOT, CHANGES_PLOT)
+PREDICTION_PLOT = "predicted_vs_measured.png"
+PLOT_FILES = (CYCLES_PLOT, TIME_PLOT, CHANGES_PLOT, PREDICTION_PLOT)
 MAX_BARS = 60  # more cases than this: a histogram instead of one bar per case
 HISTOGRAM_BINS = 50
 MAX_POINTS = 5000  # scatter plots draw an evenly spaced sample of at most this many cases
@@ -147,13 +151,57 @@ def plot_changes(comparison: RunComparison | None, path: Path) -> None:
     return None
 
 
+def plot_predictions(aggregate: Aggregate, path: Path) -> None:
+    """Measured against predicted proving time per proved case, log-log, with the line y = x.
+
+    Always written (a message when there is nothing to compare): the workflow declares the file."""
+    title = f"{aggregate.run.name}: measured against predicted proving time"
+    rows, predicted, measured = compared(aggregate.run, "prove_ms")
+    keep = predicted > 0  # a log axis has no place for 0
+    rows, predicted, measured = rows[keep], predicted[keep] / 1e3, measured[keep] / 1e3
+    if not len(rows):
+        return _message(path, title, "no prove rows with predictions")
+    picked = _sample(rows)
+    codes = aggregate.grouping.codes[rows[picked]]
+    fig, ax = plt.subplots(figsize=(6.5, 6))
+    for code in np.unique(codes):
+        sel = picked[codes == code]
+        ax.scatter(predicted[sel], measured[sel], s=10, label=aggregate.groups[code])
+    low = min(predicted.min(), measured.min()) / 1.25
+    high = max(predicted.max(), measured.max()) * 1.25
+    ax.plot([low, high], [low, high], color="black", linestyle="--", linewidth=0.8, label="y = x")
+    ax.set_xlim(low, high)
+    ax.set_ylim(low, high)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    plain = FuncFormatter(lambda v, _: f"{v:g}")
+    for axis in (ax.xaxis, ax.yaxis):
+        # Plain numbers ("2", not "2 x 10^0"); minor ticks labelled only within a decade, where
+        # there would be no other label, as matplotlib does.
+        axis.set_major_formatter(plain)
+        if np.log10(high / low) <= 1:
+            axis.set_minor_formatter(plain)
+    ax.set_xlabel("predicted prove time (s)")
+    ax.set_ylabel("measured prove time (prove_ms, s)")
+    if len(np.unique(codes)) <= 12:
+        ax.legend(fontsize=7)
+    error = aggregate.predictions.error("prove_ms") if aggregate.predictions else None
+    note = f", median abs. error {format_error_pct(error.median_abs_pct)}" if error else ""
+    sampled = f", {len(picked):,} of {len(rows):,} cases" if len(picked) < len(rows) else ""
+    ax.set_title(f"{title}\n(above the line: slower than predicted{note}{sampled})", fontsize=9)
+    _save(fig, path)
+    return None
+
+
 def write_plots(
     aggregate: Aggregate, comparison: RunComparison | None, out_dir: Path
 ) -> list[Path]:
+    """PLOT_FILES in `out_dir`, each written whatever the run has (a message when it lacks data)."""
     paths = [out_dir / name for name in PLOT_FILES]
     plot_cycles(aggregate, paths[0])
     plot_time_vs_cycles(aggregate, paths[1])
     plot_changes(comparison, paths[2])
+    plot_predictions(aggregate, paths[3])
     return paths
 
 

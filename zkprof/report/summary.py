@@ -10,6 +10,7 @@ from zkprof.report.compare import Change, RunComparison, classify
 from zkprof.report.fmt import cell, format_number
 from zkprof.report.markdown import escape
 from zkprof.report.metrics_catalog import direction_of
+from zkprof.report.predictions import format_error_pct
 
 # Columns after the run and its case counts: (header, metric, statistic); "estimate" reads the
 # proving-time estimates. A column shows when any run has it.
@@ -52,6 +53,18 @@ def _notes(row: SummaryRow) -> list[str]:
     return notes
 
 
+def prediction_line(row: SummaryRow) -> str | None:
+    """One line of a run's median prediction errors, when it has proofs beside predictions."""
+    check = row.aggregate.predictions
+    if check is None:
+        return None
+    errors = ", ".join(f"{e.label} {format_error_pct(e.median_abs_pct)}" for e in check.errors)
+    return (
+        f"Prediction check of **{escape(row.name)}** ({check.cases:,} proved cases), median "
+        f"absolute error: {errors}."
+    )
+
+
 def render_summary(rows: list[SummaryRow], link: str | None, noise_pct: float) -> str:
     columns = [
         c for c in SUMMARY_COLUMNS if any(_value(r.aggregate, c[1], c[2]) is not None for r in rows)
@@ -82,4 +95,8 @@ def render_summary(rows: list[SummaryRow], link: str | None, noise_pct: float) -
         lines.append("| " + " | ".join(cells) + " |")
     if notes:
         lines += ["", *notes]
+    for row in rows:
+        line = prediction_line(row)
+        if line is not None:
+            lines += ["", line]  # a paragraph each: consecutive lines would run together
     return "\n".join(lines) + "\n"
