@@ -259,7 +259,11 @@ def plan_proofs(
         else:
             need = rss(row, po2)
             if need is None or need > memory_limit_bytes:
-                fits = [p for p in range(po2 - 1, 13, -1) if (rss(row, p) or 2**63) <= memory_limit_bytes]
+                fits = [
+                    p
+                    for p in range(po2 - 1, 13, -1)
+                    if (rss(row, p) or 2**63) <= memory_limit_bytes
+                ]
                 chosen = fits[0] if fits else None
                 predicted = "unknown" if need is None else f"{need / 1e9:.1f} GB"
                 note = (
