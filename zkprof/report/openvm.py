@@ -9,17 +9,32 @@ unbounded parallelism and for `num_devices * proofs_per_device` provers (round-r
 
 Unlike openvm-prof, every order is fixed by the file (and by segment and index numbers), never by
 hash-map iteration, so the same file always gives the same report and the same estimates.
+
+Files are read by the native module's scanner (`zkprof._native.openvm_parse_metrics`, a few
+hundred MB/s) into columns; a file it does not read exactly as Python's `json` would (NaN
+literals, lone surrogates, duplicate keys, ...) is read by `read_metrics_json`, the reference,
+which gives the same result and the error messages.
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import gc
 import json
 import math
+import operator
 import sys
-from collections.abc import Iterable
+from array import array
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+try:
+    from zkprof import _native
+except ImportError:  # pragma: no cover - a source tree without the native module
+    _native = None
 
 from zkprof.report.aggregate import natural_key
 from zkprof.report.estimate import round_robin_makespan
@@ -188,15 +203,44 @@ class LabelSet:
 
 @dataclass
 class MetricDb:
-    """Label sets in first-seen order, keyed by their sorted labels (label order does not matter)."""
+    """Label sets in first-seen order (a set is its labels, in any order), in columns: set i has
+    the labels `labels[i]` (as first seen) and the metrics `metrics[starts[i]:starts[i + 1]]` with
+    their `values`, those before `detailed_ends[i]` shown by the detailed tables (the rest: blob
+    totals). Numbers in arrays and no object per entry, so a file of a million entries loads in a
+    fraction of a second.
+    """
 
     path: Path
-    label_sets: dict[Labels, LabelSet]
-    detailed: dict[Labels, LabelSet]  # what the detailed tables show (before blob totals)
+    labels: list[Labels]
+    starts: array[int]  # "q"
+    detailed_ends: array[int]  # "q"
+    metrics: list[str]
+    values: array[float]  # "d"
+    _tables: Any = field(default=None, init=False, repr=False, compare=False)
 
-    def add(self, labels: Labels, metric: str, value: float) -> None:
-        key = tuple(sorted(labels))
-        self.label_sets.setdefault(key, LabelSet(labels)).metrics.append((metric, value))
+    def entries(self, i: int) -> Iterator[tuple[str, float]]:
+        """Label set i's (metric, value) pairs, in file order then derived ones."""
+        a, b = self.starts[i], self.starts[i + 1]
+        return zip(self.metrics[a:b], self.values[a:b], strict=True)
+
+    @property
+    def label_sets(self) -> dict[Labels, LabelSet]:
+        """The label sets by their sorted labels (a view, built on each call)."""
+        return {
+            tuple(sorted(labels)): LabelSet(labels, list(self.entries(i)))
+            for i, labels in enumerate(self.labels)
+        }
+
+    @property
+    def detailed(self) -> dict[Labels, LabelSet]:
+        """What the detailed tables show: the label sets before blob totals (a view)."""
+        out = {}
+        for i, labels in enumerate(self.labels):
+            a, b = self.starts[i], self.detailed_ends[i]
+            if b > a:
+                metrics = list(zip(self.metrics[a:b], self.values[a:b], strict=True))
+                out[tuple(sorted(labels))] = LabelSet(labels, metrics)
+        return out
 
 
 def _value(raw: Any, where: str) -> float:
@@ -206,6 +250,8 @@ def _value(raw: Any, where: str) -> float:
         return float(raw)
     except ValueError as err:
         raise ReportInputError(f"{where}: value {raw!r} is not a number") from err
+    except OverflowError as err:
+        raise ReportInputError(f"{where}: value {str(raw)[:20]}... is too large") from err
 
 
 def _entries(doc: Any, path: Path) -> Iterable[tuple[Labels, str, float, bool]]:
@@ -251,32 +297,98 @@ def _derive_proof_time(label_set: LabelSet) -> None:
         label_set.metrics.append((PROOF_TIME, legacy + trace + prove))
 
 
-def read_metrics(path: Path) -> MetricDb:
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Without the cyclic collector while building many containers that form no cycles (it would
+    rescan them again and again: json.loads of a 100 MB file takes 6x longer with it)."""
+    enabled = gc.isenabled()
+    gc.disable()
     try:
-        doc = json.loads(Path(path).read_bytes())
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
     except FileNotFoundError as err:
         raise ReportInputError(f"{path}: no such file") from err
-    except (json.JSONDecodeError, UnicodeDecodeError) as err:
-        raise ReportInputError(f"{path}: not JSON ({err})") from err
-    db = MetricDb(Path(path), {}, {})
-    for labels, metric, value, is_counter in _entries(doc, Path(path)):
-        if is_counter and value == 0:
-            continue
-        db.add(labels, metric, value)
-    for label_set in db.label_sets.values():
-        _derive_proof_time(label_set)
-    db.detailed = {k: LabelSet(v.labels, list(v.metrics)) for k, v in db.label_sets.items()}
-    blob_totals: dict[Labels, float] = {}
-    for label_set in db.label_sets.values():
-        group, idx = label_set.get("group"), label_set.get("idx")
-        if group is None or idx is None:
-            continue
-        for metric, value in label_set.metrics:
-            if metric == BLOB_TIME:
-                key = (("group", group), ("idx", idx))
-                blob_totals[key] = blob_totals.get(key, 0.0) + value
-    for labels, total in blob_totals.items():
-        db.add(labels, BLOB_TOTAL_TIME, total)
+
+
+def read_metrics(path: Path) -> MetricDb:
+    """An openvm-prof metrics file, read by the native scanner when it can read it exactly as
+    `read_metrics_json` would (same result), else by `read_metrics_json` (which also names the
+    file and what is wrong with it)."""
+    path = Path(path)
+    data = _read_bytes(path)
+    parse = getattr(_native, "openvm_parse_metrics", None)
+    if parse is not None:
+        try:
+            with _gc_paused():
+                labels, starts, detailed_ends, metrics, values = parse(data)
+        except ValueError:
+            pass  # not read exactly as Python would: the reference reader decides
+        else:
+            columns = (
+                _array("q", starts),
+                _array("q", detailed_ends),
+                metrics,
+                _array("d", values),
+            )
+            return MetricDb(path, labels, *columns)
+    return read_metrics_json(path, data)
+
+
+def _array(typecode: str, data: bytes) -> array[Any]:
+    numbers = array(typecode)
+    numbers.frombytes(data)
+    return numbers
+
+
+def read_metrics_json(path: Path, data: bytes | None = None) -> MetricDb:
+    """The reference reader: `json`, then openvm-prof's rules entry by entry."""
+    path = Path(path)
+    if data is None:
+        data = _read_bytes(path)
+    with _gc_paused():
+        try:
+            doc = json.loads(data)
+        except (json.JSONDecodeError, UnicodeDecodeError) as err:
+            raise ReportInputError(f"{path}: not JSON ({err})") from err
+        label_sets: dict[Labels, LabelSet] = {}
+
+        def add(labels: Labels, metric: str, value: float) -> None:
+            key = tuple(sorted(labels))
+            label_sets.setdefault(key, LabelSet(labels)).metrics.append((metric, value))
+
+        for labels, metric, value, is_counter in _entries(doc, path):
+            if is_counter and value == 0:
+                continue
+            add(labels, metric, value)
+        del doc
+        for label_set in label_sets.values():
+            _derive_proof_time(label_set)
+        detailed = {k: len(v.metrics) for k, v in label_sets.items()}
+        blob_totals: dict[Labels, float] = {}
+        for label_set in label_sets.values():
+            group, idx = label_set.get("group"), label_set.get("idx")
+            if group is None or idx is None:
+                continue
+            for metric, value in label_set.metrics:
+                if metric == BLOB_TIME:
+                    key = (("group", group), ("idx", idx))
+                    blob_totals[key] = blob_totals.get(key, 0.0) + value
+        for labels, total in blob_totals.items():
+            add(labels, BLOB_TOTAL_TIME, total)
+        db = MetricDb(path, [], array("q", [0]), array("q"), [], array("d"))
+        for key, label_set in label_sets.items():
+            db.labels.append(label_set.labels)
+            db.detailed_ends.append(db.starts[-1] + detailed.get(key, 0))
+            db.metrics.extend(m for m, _ in label_set.metrics)
+            db.values.extend(v for _, v in label_set.metrics)
+            db.starts.append(len(db.metrics))
     return db
 
 
@@ -360,19 +472,90 @@ def _sequential_seconds(group: str, metrics: dict[str, Stats]) -> float:
     return seconds
 
 
+def _first_labels(labels: Labels) -> dict[str, str]:
+    """The labels as a dict, the first of duplicate keys winning (as `LabelSet.get`)."""
+    return dict(reversed(labels))
+
+
+def _rest_labels(labels: Labels) -> dict[str, str]:
+    """The labels but `group`, the last of duplicate keys winning."""
+    return {k: v for k, v in labels if k != "group"}
+
+
 def group_samples(db: MetricDb) -> dict[str, dict[str, list[Sample]]]:
     grouped: dict[str, dict[str, list[Sample]]] = {}
-    for label_set in db.label_sets.values():
-        group = label_set.get("group")
+    for i, labels in enumerate(db.labels):
+        group = _first_labels(labels).get("group")
         if group is None:
             continue
-        rest = {k: v for k, v in label_set.labels if k != "group"}
+        rest = _rest_labels(labels)
         by_metric = grouped.setdefault(canonical_group(group), {})
-        for metric, value in label_set.metrics:
+        for metric, value in db.entries(i):
             by_metric.setdefault(LEGACY_METRIC_NAMES.get(metric, metric), []).append(
                 Sample(value, rest)
             )
     return grouped
+
+
+def _sequential_stats(values: list[float]) -> Stats:
+    """Sum, max and min in file order, exactly as adding and comparing one value at a time."""
+    return Stats(
+        sum=functools.reduce(operator.add, values, 0.0),
+        max=max(-math.inf, *values),
+        min=min(math.inf, *values),
+        count=len(values),
+    )
+
+
+# Metrics whose samples (value and labels) the projections need; the others only need values.
+_SAMPLED = (PROOF_TIME, EXECUTE_PREFLIGHT_TIME)
+_SAMPLED_AS_WRITTEN = frozenset(
+    [*_SAMPLED, *(old for old, new in LEGACY_METRIC_NAMES.items() if new in _SAMPLED)]
+)
+
+
+def _group_values(
+    db: MetricDb,
+) -> tuple[
+    dict[str, dict[str, list[float]]], dict[str, dict[str, str]], dict[str, dict[str, list[Sample]]]
+]:
+    """Per group (canonical) and metric (current name): the values in label-set order, the first
+    `phase` label, and the samples of the metrics in _SAMPLED."""
+    values_by: dict[str, dict[str, list[float]]] = {}
+    phases: dict[str, dict[str, str]] = {}
+    samples: dict[str, dict[str, list[Sample]]] = {}
+    canonical: dict[str, str] = {}
+    metrics, values, starts = db.metrics, db.values, db.starts
+    legacy = LEGACY_METRIC_NAMES
+    for i, labels in enumerate(db.labels):
+        first = _first_labels(labels)
+        group = first.get("group")
+        if group is None:
+            continue
+        group = canonical.get(group) or canonical.setdefault(group, canonical_group(group))
+        by_metric = values_by.get(group)
+        if by_metric is None:
+            by_metric = values_by[group] = {}
+        a, b = starts[i], starts[i + 1]
+        names = metrics[a:b]
+        for metric, value in zip(names, values[a:b], strict=True):
+            metric = legacy.get(metric, metric)
+            found = by_metric.get(metric)
+            if found is None:
+                by_metric[metric] = [value]
+            else:
+                found.append(value)
+        if "phase" not in first and _SAMPLED_AS_WRITTEN.isdisjoint(names):
+            continue
+        rest = _rest_labels(labels)
+        group_phases = phases.setdefault(group, {})
+        for metric, value in zip(names, values[a:b], strict=True):
+            metric = legacy.get(metric, metric)
+            if "phase" in rest:
+                group_phases.setdefault(metric, rest["phase"])
+            if metric in _SAMPLED:
+                samples.setdefault(group, {}).setdefault(metric, []).append(Sample(value, rest))
+    return values_by, phases, samples
 
 
 def _check_instruction_counts(group: str, stats: dict[str, Stats], path: Path) -> None:
@@ -458,16 +641,13 @@ def _projected_seconds(
 
 
 def aggregate(db: MetricDb, num_parallel: int) -> OpenvmAggregate:
-    grouped = group_samples(db)
+    values_by, phases, samples = _group_values(db)
     stats: dict[str, dict[str, Stats]] = {}
-    for group, metrics in grouped.items():
+    for group, metrics in values_by.items():
         summaries: dict[str, Stats] = {}
-        for metric, samples in metrics.items():
-            summary = Stats()
-            for sample in samples:
-                summary.push(sample.value)
-                if summary.phase is None and "phase" in sample.labels:
-                    summary.phase = sample.labels["phase"]
+        for metric, values in metrics.items():
+            summary = _sequential_stats(values)
+            summary.phase = phases.get(group, {}).get(metric)
             summary.avg = summary.sum / summary.count
             summaries[metric] = summary
         insns, time = summaries.get(EXECUTE_PREFLIGHT_INSNS), summaries.get(EXECUTE_PREFLIGHT_TIME)
@@ -480,14 +660,15 @@ def aggregate(db: MetricDb, num_parallel: int) -> OpenvmAggregate:
         stats[group] = summaries
 
     par_by_group, bounded_by_group, has_preflight = {}, {}, {}
-    for group, metrics in grouped.items():
+    for group in values_by:
         if KEYGEN_MARK in group:
             continue
+        metrics = samples.get(group, {})
         par_by_group[group] = _projected_seconds(group, metrics, stats[group], sys.maxsize, db.path)
         bounded_by_group[group] = _projected_seconds(
             group, metrics, stats[group], num_parallel, db.path
         )
-        has_preflight[group] = EXECUTE_PREFLIGHT_TIME in metrics
+        has_preflight[group] = EXECUTE_PREFLIGHT_TIME in stats[group]
 
     result = OpenvmAggregate(
         path=db.path,
@@ -515,12 +696,34 @@ def projection_comparable(current: OpenvmAggregate, previous: OpenvmAggregate, g
 
 def label_tables(db: MetricDb) -> dict[tuple[str, ...], dict[tuple[str, ...], dict[str, float]]]:
     """Label sets by their label keys (group first), long labels dropped, same-named metrics of a
-    label set summed: {label keys: {label values: {metric: value}}}."""
+    label set summed: {label keys: {label values: {metric: value}}}. Computed once per db (the
+    reports read it several times; treat it as read-only)."""
+    if db._tables is not None:
+        return db._tables
     tables: dict[tuple[str, ...], dict[tuple[str, ...], dict[str, float]]] = {}
-    for label_set in db.detailed.values():
-        values = dict(label_set.labels)
-        keys = tuple(k for k in sorted(values, key=label_sort_key) if k not in HIDDEN_LABELS)
-        row = tables.setdefault(keys, {}).setdefault(tuple(values[k] for k in keys), {})
-        for metric, value in label_set.metrics:
+    # Per key order as first seen: the shown keys and a function picking their values.
+    layouts: dict[tuple[str, ...], tuple[tuple[str, ...], Any]] = {}
+    metrics, values, starts, ends = db.metrics, db.values, db.starts, db.detailed_ends
+    for i, labels in enumerate(db.labels):
+        a, b = starts[i], ends[i]
+        if a == b:
+            continue  # not in the detailed tables (a label set made by a blob total)
+        by_key = dict(labels)
+        order = tuple(by_key)
+        layout = layouts.get(order)
+        if layout is None:
+            keys = tuple(k for k in sorted(by_key, key=label_sort_key) if k not in HIDDEN_LABELS)
+            pick = operator.itemgetter(*keys) if len(keys) > 1 else None
+            layout = layouts[order] = (keys, pick)
+        keys, pick = layout
+        row_key = pick(by_key) if pick is not None else tuple(by_key[k] for k in keys)
+        rows = tables.get(keys)
+        if rows is None:
+            rows = tables[keys] = {}
+        row = rows.get(row_key)
+        if row is None:
+            row = rows[row_key] = {}
+        for metric, value in zip(metrics[a:b], values[a:b], strict=True):
             row[metric] = row.get(metric, 0.0) + value
+    db._tables = tables
     return tables

@@ -91,17 +91,9 @@ fn parse_tx(tx: &Obj) -> Result<Transaction, String> {
     let (gas_price, max_fee_per_gas, max_priority_fee_per_gas) = if tx_type < 2 {
         (required("gas_price")?, None, None)
     } else {
-        (
-            None,
-            required("max_fee_per_gas")?,
-            required("max_priority_fee_per_gas")?,
-        )
+        (None, required("max_fee_per_gas")?, required("max_priority_fee_per_gas")?)
     };
-    let max_fee_per_blob_gas = if tx_type == 3 {
-        required("max_fee_per_blob_gas")?
-    } else {
-        None
-    };
+    let max_fee_per_blob_gas = if tx_type == 3 { required("max_fee_per_blob_gas")? } else { None };
 
     let access_list = optional(tx, "access_list", |v| {
         array(v, "tx.access_list")?
@@ -214,8 +206,7 @@ fn optional<T>(
 }
 
 fn object<'a>(v: &'a Value, name: &str) -> Result<&'a Obj, String> {
-    v.as_object()
-        .ok_or_else(|| format!("{name}: not an object"))
+    v.as_object().ok_or_else(|| format!("{name}: not an object"))
 }
 
 fn array<'a>(v: &'a Value, name: &str) -> Result<&'a Vec<Value>, String> {
@@ -273,9 +264,7 @@ fn bytes(v: &Value, name: &str) -> Result<Vec<u8>, String> {
 }
 
 fn fixed<const N: usize>(v: &Value, name: &str, what: &str) -> Result<[u8; N], String> {
-    bytes(v, name)?
-        .try_into()
-        .map_err(|_| format!("{name}: not a {what}"))
+    bytes(v, name)?.try_into().map_err(|_| format!("{name}: not a {what}"))
 }
 
 fn address(v: &Value, name: &str) -> Result<Address, String> {

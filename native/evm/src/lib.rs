@@ -67,10 +67,7 @@ pub fn supported_forks() -> &'static [&'static str] {
 }
 
 fn spec_for(fork: &str) -> Option<SpecId> {
-    FORKS
-        .iter()
-        .find(|(name, _)| *name == fork)
-        .map(|(_, s)| *s)
+    FORKS.iter().find(|(name, _)| *name == fork).map(|(_, s)| *s)
 }
 
 /// The `Rejected` kind for a fork that [`supported_forks`] does not list.
@@ -161,8 +158,7 @@ fn run_transaction(
         prevrandao: env.prev_randao.map(B256::from),
         // Blob gas price from the fork's update fraction (EIP-4844, then EIP-7691 from Prague).
         blob_excess_gas_and_price: if spec.is_enabled_in(SpecId::CANCUN) {
-            env.excess_blob_gas
-                .map(|excess| BlobExcessGasAndPrice::new(excess, blob_fraction))
+            env.excess_blob_gas.map(|excess| BlobExcessGasAndPrice::new(excess, blob_fraction))
         } else {
             None
         },
@@ -170,11 +166,8 @@ fn run_transaction(
     };
 
     let mut db = state::PreStateDb { state: world };
-    let mut evm = Context::mainnet()
-        .with_db(&mut db)
-        .with_cfg(cfg)
-        .with_block(block)
-        .build_mainnet();
+    let mut evm =
+        Context::mainnet().with_db(&mut db).with_cfg(cfg).with_block(block).build_mainnet();
     let result = evm.transact(tx).map_err(|e| match e {
         EVMError::Transaction(e) => invalid_transaction_kind(&e),
         EVMError::Header(InvalidHeader::PrevrandaoNotSet) => "HEADER_PREVRANDAO_NOT_SET".into(),
@@ -191,12 +184,7 @@ fn run_transaction(
         ExecutionResult::Revert { logs, .. } => (Outcome::Revert, logs),
         ExecutionResult::Halt { reason, logs, .. } => (Outcome::Halt(format!("{reason:?}")), logs),
     };
-    Ok(Executed {
-        outcome,
-        gas_used,
-        logs,
-        changes: result.state,
-    })
+    Ok(Executed { outcome, gas_used, logs, changes: result.state })
 }
 
 fn fits_in(word: &Word, bytes: usize) -> bool {
@@ -234,16 +222,9 @@ fn tx_env(tx: &Transaction, spec: SpecId) -> Result<TxEnv, String> {
     let nonce = word_u64(&tx.nonce).ok_or("NONCE_TOO_BIG")?;
     let gas_limit = word_u64(&tx.gas_limit).ok_or("GAS_ALLOWANCE_EXCEEDED")?;
     let dynamic_fee = tx.tx_type >= 2;
-    let gas_price = if dynamic_fee {
-        fee(&tx.max_fee_per_gas)?
-    } else {
-        fee(&tx.gas_price)?
-    };
-    let gas_priority_fee = if dynamic_fee {
-        Some(fee(&tx.max_priority_fee_per_gas)?)
-    } else {
-        None
-    };
+    let gas_price = if dynamic_fee { fee(&tx.max_fee_per_gas)? } else { fee(&tx.gas_price)? };
+    let gas_priority_fee =
+        if dynamic_fee { Some(fee(&tx.max_priority_fee_per_gas)?) } else { None };
     let access_list = if tx.tx_type >= 1 {
         tx.access_list
             .iter()
@@ -257,11 +238,7 @@ fn tx_env(tx: &Transaction, spec: SpecId) -> Result<TxEnv, String> {
     };
     let (blob_hashes, max_fee_per_blob_gas) = if tx.tx_type == 3 {
         (
-            tx.blob_versioned_hashes
-                .iter()
-                .copied()
-                .map(B256::from)
-                .collect(),
+            tx.blob_versioned_hashes.iter().copied().map(B256::from).collect(),
             fee(&tx.max_fee_per_blob_gas)?,
         )
     } else {

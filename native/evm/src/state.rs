@@ -98,20 +98,11 @@ pub(crate) fn commit(state: &mut WorldState, changes: EvmState) {
             state.remove(&address);
             continue;
         }
-        let storage = account
-            .storage
-            .iter()
-            .map(|(k, slot)| (*k, slot.present_value()));
+        let storage = account.storage.iter().map(|(k, slot)| (*k, slot.present_value()));
         if account.is_created() {
             // A new account starts from empty storage even if the address had some.
             let storage = storage.collect();
-            state.insert(
-                address,
-                StateAccount {
-                    info: account.info,
-                    storage,
-                },
-            );
+            state.insert(address, StateAccount { info: account.info, storage });
         } else if account.is_empty() {
             // EIP-161: a touched account that is empty is removed.
             state.remove(&address);
@@ -130,14 +121,13 @@ pub(crate) fn commit(state: &mut WorldState, changes: EvmState) {
 /// code hash]), with storage tries keccak256(slot) -> RLP(value) leaving zero values out.
 pub(crate) fn state_root(state: &WorldState) -> Word {
     trie::secure_trie_root(state.iter().map(|(address, account)| {
-        let storage_root =
-            trie::secure_trie_root(account.storage.iter().filter(|(_, v)| !v.is_zero()).map(
-                |(k, v)| {
-                    let mut value = Vec::with_capacity(33);
-                    rlp::encode_uint(&v.to_be_bytes::<32>(), &mut value);
-                    (k.to_be_bytes::<32>(), value)
-                },
-            ));
+        let storage_root = trie::secure_trie_root(
+            account.storage.iter().filter(|(_, v)| !v.is_zero()).map(|(k, v)| {
+                let mut value = Vec::with_capacity(33);
+                rlp::encode_uint(&v.to_be_bytes::<32>(), &mut value);
+                (k.to_be_bytes::<32>(), value)
+            }),
+        );
         let mut payload = Vec::with_capacity(110);
         rlp::encode_uint(&account.info.nonce.to_be_bytes(), &mut payload);
         rlp::encode_uint(&account.info.balance.to_be_bytes::<32>(), &mut payload);

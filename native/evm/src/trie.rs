@@ -44,11 +44,7 @@ where
     V: AsRef<[u8]>,
     I: IntoIterator<Item = (K, V)>,
 {
-    trie_root(
-        entries
-            .into_iter()
-            .map(|(k, v)| (keccak256(k.as_ref()).0, v)),
-    )
+    trie_root(entries.into_iter().map(|(k, v)| (keccak256(k.as_ref()).0, v)))
 }
 
 fn nibbles(key: &[u8]) -> Vec<u8> {
@@ -102,11 +98,8 @@ fn encode_node(items: &[(Vec<u8>, &[u8])], depth: usize, out: &mut Vec<u8>) {
         return;
     }
     // Branch: a key ending here sorts first and becomes the branch's value.
-    let (value, mut rest) = if items[0].0.len() == depth {
-        (items[0].1, &items[1..])
-    } else {
-        (&[][..], items)
-    };
+    let (value, mut rest) =
+        if items[0].0.len() == depth { (items[0].1, &items[1..]) } else { (&[][..], items) };
     for nibble in 0..16u8 {
         let n = rest.iter().take_while(|(k, _)| k[depth] == nibble).count();
         if n == 0 {

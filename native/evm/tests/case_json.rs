@@ -67,18 +67,9 @@ fn a_given_sender_is_used_as_is() {
 #[test]
 fn errors_name_the_field() {
     let cases: Vec<Mutation> = vec![
-        (
-            |c| c["tx"]["gas_limit"] = json!("12"),
-            "tx.gas_limit: not a hex quantity",
-        ),
-        (
-            |c| c["tx"]["gas_limit"] = json!("0xzz"),
-            "tx.gas_limit: not a hex quantity",
-        ),
-        (
-            |c| c["tx"]["nonce"] = json!(1),
-            "tx.nonce: not a hex quantity",
-        ),
+        (|c| c["tx"]["gas_limit"] = json!("12"), "tx.gas_limit: not a hex quantity"),
+        (|c| c["tx"]["gas_limit"] = json!("0xzz"), "tx.gas_limit: not a hex quantity"),
+        (|c| c["tx"]["nonce"] = json!(1), "tx.nonce: not a hex quantity"),
         (
             |c| c["tx"]["value"] = json!(format!("0x1{}", "0".repeat(64))),
             "tx.value: more than 256 bits",
@@ -87,28 +78,16 @@ fn errors_name_the_field() {
             |c| c["env"]["gas_limit"] = json!(format!("0x1{}", "0".repeat(16))),
             "env.gas_limit: does not fit in 64 bits",
         ),
-        (
-            |c| c["tx"]["data"] = json!("0x123"),
-            "tx.data: not a hex byte string (odd length)",
-        ),
-        (
-            |c| c["tx"]["to"] = json!("0x1234"),
-            "tx.to: not a 20-byte address",
-        ),
-        (
-            |c| c["env"]["random"] = json!("0x01"),
-            "env.random: not a 32-byte hex string",
-        ),
+        (|c| c["tx"]["data"] = json!("0x123"), "tx.data: not a hex byte string (odd length)"),
+        (|c| c["tx"]["to"] = json!("0x1234"), "tx.to: not a 20-byte address"),
+        (|c| c["env"]["random"] = json!("0x01"), "env.random: not a 32-byte hex string"),
         (
             |c| {
                 c["env"].as_object_mut().unwrap().remove("coinbase");
             },
             "env.coinbase: missing",
         ),
-        (
-            |c| c["tx"]["type"] = json!(5),
-            "tx.type: not 0, 1, 2, 3 or 4",
-        ),
+        (|c| c["tx"]["type"] = json!(5), "tx.type: not 0, 1, 2, 3 or 4"),
         (
             |c| c["tx"]["secret_key"] = Value::Null,
             "tx.sender: null and no tx.secret_key to derive it from",
@@ -117,14 +96,8 @@ fn errors_name_the_field() {
             |c| c["tx"]["secret_key"] = json!(format!("0x{}", "0".repeat(64))),
             "tx.secret_key: not a valid secp256k1 secret key",
         ),
-        (
-            |c| c["tx"]["gas_price"] = Value::Null,
-            "tx.gas_price: required for a type 0 transaction",
-        ),
-        (
-            |c| c["tx"]["type"] = json!(2),
-            "tx.max_fee_per_gas: required for a type 2 transaction",
-        ),
+        (|c| c["tx"]["gas_price"] = Value::Null, "tx.gas_price: required for a type 0 transaction"),
+        (|c| c["tx"]["type"] = json!(2), "tx.max_fee_per_gas: required for a type 2 transaction"),
         (
             |c| {
                 c["pre"]["0x1000000000000000000000000000000000000000"]["storage"]["0x01"] =
@@ -141,14 +114,9 @@ fn errors_name_the_field() {
         let mut case = base_case();
         mutate(&mut case);
         let err = parse_err(&case);
-        assert!(
-            err.starts_with(expected),
-            "got {err:?}, expected {expected:?}"
-        );
+        assert!(err.starts_with(expected), "got {err:?}, expected {expected:?}");
     }
-    assert!(input_from_case_json("{")
-        .unwrap_err()
-        .starts_with("case: invalid JSON"));
+    assert!(input_from_case_json("{").unwrap_err().starts_with("case: invalid JSON"));
 }
 
 #[test]
@@ -164,34 +132,16 @@ fn runs_a_simple_call() {
 #[test]
 fn invalid_transactions_leave_the_pre_state() {
     let checks: Vec<Mutation> = vec![
-        (
-            |c| c["tx"]["nonce"] = json!("0x1"),
-            "NONCE_MISMATCH_TOO_HIGH",
-        ),
-        (
-            |c| c["tx"]["gas_limit"] = json!("0x5000"),
-            "INTRINSIC_GAS_TOO_LOW",
-        ),
-        (
-            |c| c["tx"]["gas_price"] = json!("0x1"),
-            "INSUFFICIENT_MAX_FEE_PER_GAS",
-        ),
-        (
-            |c| c["tx"]["value"] = json!("0xffffffffffffffffffffffff"),
-            "INSUFFICIENT_ACCOUNT_FUNDS",
-        ),
-        (
-            |c| c["tx"]["gas_limit"] = json!("0x1000001"),
-            "GAS_ALLOWANCE_EXCEEDED",
-        ),
+        (|c| c["tx"]["nonce"] = json!("0x1"), "NONCE_MISMATCH_TOO_HIGH"),
+        (|c| c["tx"]["gas_limit"] = json!("0x5000"), "INTRINSIC_GAS_TOO_LOW"),
+        (|c| c["tx"]["gas_price"] = json!("0x1"), "INSUFFICIENT_MAX_FEE_PER_GAS"),
+        (|c| c["tx"]["value"] = json!("0xffffffffffffffffffffffff"), "INSUFFICIENT_ACCOUNT_FUNDS"),
+        (|c| c["tx"]["gas_limit"] = json!("0x1000001"), "GAS_ALLOWANCE_EXCEEDED"),
         (
             |c| c["tx"]["gas_limit"] = json!(format!("0x1{}", "0".repeat(16))),
             "GAS_ALLOWANCE_EXCEEDED",
         ),
-        (
-            |c| c["tx"]["nonce"] = json!(format!("0x1{}", "0".repeat(16))),
-            "NONCE_TOO_BIG",
-        ),
+        (|c| c["tx"]["nonce"] = json!(format!("0x1{}", "0".repeat(16))), "NONCE_TOO_BIG"),
         (
             |c| c["tx"]["gas_price"] = json!(format!("0x1{}", "0".repeat(32))),
             "UNSUPPORTED_FEE_ABOVE_U128",
@@ -270,10 +220,7 @@ fn prague_set_code_transaction_runs() {
     case["tx"]["authorization_list"][0]["v"] = json!("0x100");
     let input = input_from_case_json(&case.to_string()).unwrap();
     let out = execute(&input, &|| 0);
-    assert_eq!(
-        out.outcome,
-        Outcome::Rejected("TYPE_4_INVALID_AUTHORIZATION_FORMAT".into())
-    );
+    assert_eq!(out.outcome, Outcome::Rejected("TYPE_4_INVALID_AUTHORIZATION_FORMAT".into()));
 }
 
 #[test]
@@ -304,8 +251,5 @@ fn supported_forks_are_named_as_in_ethereum_tests() {
 
 fn hex(s: &str) -> Vec<u8> {
     let s = s.trim_start_matches("0x");
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-        .collect()
+    (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect()
 }

@@ -6,10 +6,7 @@ use zkprof_evm::revm::precompile::kzg_point_evaluation::kzg_to_versioned_hash;
 use zkprof_evm::types::{Account, BlockEnv, EvmInput, Outcome, Transaction};
 
 fn unhex(s: &str) -> Vec<u8> {
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-        .collect()
+    (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect()
 }
 
 fn word(v: u64) -> [u8; 32] {
@@ -24,13 +21,7 @@ fn call_precompile(fork: &str, precompile: u8, data: Vec<u8>) -> Outcome {
     let mut to = [0u8; 20];
     to[19] = precompile;
     let mut pre = BTreeMap::new();
-    pre.insert(
-        sender,
-        Account {
-            balance: word(1 << 60),
-            ..Default::default()
-        },
-    );
+    pre.insert(sender, Account { balance: word(1 << 60), ..Default::default() });
     let input = EvmInput {
         fork: fork.into(),
         env: BlockEnv {
@@ -65,24 +56,14 @@ fn kzg_point_evaluation_verifies_proofs() {
     let y = unhex("1522a4a7f34e1ea350ae07c29c96c7e79655aa926122e95fe69fcbd932ca49e9");
     let proof = unhex("a62ad71d14c5719385c0686f1871430475bf3a00f0aa3f7b8dd99a9abc2160744faf0070725e00b60ad9a026a15b1a8c");
     let hash = kzg_to_versioned_hash(&commitment).to_vec();
-    let input = [
-        hash.clone(),
-        z.clone(),
-        y.clone(),
-        commitment.clone(),
-        proof.clone(),
-    ]
-    .concat();
+    let input = [hash.clone(), z.clone(), y.clone(), commitment.clone(), proof.clone()].concat();
     assert_eq!(call_precompile("Cancun", 0x0a, input), Outcome::Success);
 
     // The same proof for another evaluation must fail.
     let mut wrong_y = y.clone();
     wrong_y[31] ^= 1;
     let input = [hash, z, wrong_y, commitment, proof].concat();
-    assert!(matches!(
-        call_precompile("Cancun", 0x0a, input),
-        Outcome::Halt(_)
-    ));
+    assert!(matches!(call_precompile("Cancun", 0x0a, input), Outcome::Halt(_)));
 }
 
 #[test]
@@ -94,18 +75,12 @@ fn bls12_381_g1_add_checks_points() {
     let generator = unhex(&format!("{pad}{x}{pad}{y}"));
     let infinity = vec![0u8; 128];
     let input = [generator.clone(), infinity].concat();
-    assert_eq!(
-        call_precompile("Prague", 0x0b, input.clone()),
-        Outcome::Success
-    );
+    assert_eq!(call_precompile("Prague", 0x0b, input.clone()), Outcome::Success);
     // A point off the curve is rejected by the precompile.
     let mut off_curve = generator.clone();
     off_curve[127] ^= 1;
     let input = [generator, off_curve].concat();
-    assert!(matches!(
-        call_precompile("Prague", 0x0b, input.clone()),
-        Outcome::Halt(_)
-    ));
+    assert!(matches!(call_precompile("Prague", 0x0b, input.clone()), Outcome::Halt(_)));
     // Before Prague the address holds no precompile, so the same call just succeeds.
     assert_eq!(call_precompile("Cancun", 0x0b, input), Outcome::Success);
 }

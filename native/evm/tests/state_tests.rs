@@ -33,18 +33,10 @@ fn check(case: &Case) -> Result<(), String> {
         (None, _) => {}
     }
     if hex(&out.state_root) != case.expected_hash {
-        problems.push(format!(
-            "state root {} != {}",
-            hex(&out.state_root),
-            case.expected_hash
-        ));
+        problems.push(format!("state root {} != {}", hex(&out.state_root), case.expected_hash));
     }
     if hex(&out.logs_hash) != case.expected_logs {
-        problems.push(format!(
-            "logs hash {} != {}",
-            hex(&out.logs_hash),
-            case.expected_logs
-        ));
+        problems.push(format!("logs hash {} != {}", hex(&out.logs_hash), case.expected_logs));
     }
     if problems.is_empty() {
         Ok(())
@@ -61,17 +53,11 @@ struct Tally {
 
 fn run(filter: impl Fn(&Path) -> bool) -> Option<Tally> {
     let dir = fixtures_dir()?;
-    let mut tally = Tally {
-        passed: 0,
-        failed: Vec::new(),
-        skipped: Vec::new(),
-    };
+    let mut tally = Tally { passed: 0, failed: Vec::new(), skipped: Vec::new() };
     for file in fixture_files(&dir).into_iter().filter(|f| filter(f)) {
         for case in cases_in(&dir, &file) {
             if !supported_forks().contains(&case.fork.as_str()) {
-                tally
-                    .skipped
-                    .push(format!("{} (unsupported fork {})", case.name, case.fork));
+                tally.skipped.push(format!("{} (unsupported fork {})", case.name, case.fork));
                 continue;
             }
             let start = Instant::now();
@@ -106,11 +92,7 @@ fn all_fixture_cases_outside_loops() {
     let Some(tally) = run(|f| !f.starts_with("loops")) else {
         return;
     };
-    assert!(
-        tally.failed.is_empty(),
-        "{} cases failed",
-        tally.failed.len()
-    );
+    assert!(tally.failed.is_empty(), "{} cases failed", tally.failed.len());
     assert!(tally.passed >= 354, "only {} cases ran", tally.passed);
 }
 
@@ -124,11 +106,7 @@ fn loop_fixture_cases() {
     let Some(tally) = run(|f| f.starts_with("loops") && !is_loop_mul(f)) else {
         return;
     };
-    assert!(
-        tally.failed.is_empty(),
-        "{} cases failed",
-        tally.failed.len()
-    );
+    assert!(tally.failed.is_empty(), "{} cases failed", tally.failed.len());
     assert!(tally.passed > 0);
 }
 
@@ -138,11 +116,7 @@ fn loop_mul_fixture_cases() {
     let Some(tally) = run(|f| f.starts_with("loops") && is_loop_mul(f)) else {
         return;
     };
-    assert!(
-        tally.failed.is_empty(),
-        "{} cases failed",
-        tally.failed.len()
-    );
+    assert!(tally.failed.is_empty(), "{} cases failed", tally.failed.len());
     assert!(tally.passed > 0);
 }
 
@@ -154,19 +128,13 @@ fn derived_senders_match_fixtures() {
     let mut checked = 0;
     for file in fixture_files(&dir) {
         for case in cases_in(&dir, &file) {
-            let (Some(expected), true) = (
-                &case.fixture_sender,
-                supported_forks().contains(&case.fork.as_str()),
-            ) else {
+            let (Some(expected), true) =
+                (&case.fixture_sender, supported_forks().contains(&case.fork.as_str()))
+            else {
                 continue;
             };
             let input = input_from_case_json(&case.case.to_string()).unwrap();
-            assert_eq!(
-                &hex(&input.tx.sender),
-                &expected.to_lowercase(),
-                "{}",
-                case.name
-            );
+            assert_eq!(&hex(&input.tx.sender), &expected.to_lowercase(), "{}", case.name);
             checked += 1;
         }
     }

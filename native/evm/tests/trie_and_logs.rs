@@ -20,10 +20,7 @@ fn root(pairs: &[(&str, &str)]) -> [u8; 32] {
 
 #[test]
 fn empty_trie() {
-    assert_eq!(
-        EMPTY_ROOT,
-        h("56e81f171bcc55a6ff8345e692c0f86e5b48e01b996cadc001622fb5e363b421")
-    );
+    assert_eq!(EMPTY_ROOT, h("56e81f171bcc55a6ff8345e692c0f86e5b48e01b996cadc001622fb5e363b421"));
     assert_eq!(root(&[]), EMPTY_ROOT);
     assert_eq!(EMPTY_ROOT, keccak256([0x80u8]).0);
     // Empty values are deletions.
@@ -34,11 +31,7 @@ fn empty_trie() {
 fn known_plain_trie_roots() {
     // Vectors from ethereum/tests TrieTests and the clients' trie test suites.
     assert_eq!(
-        root(&[
-            ("doe", "reindeer"),
-            ("dog", "puppy"),
-            ("dogglesworth", "cat")
-        ]),
+        root(&[("doe", "reindeer"), ("dog", "puppy"), ("dogglesworth", "cat")]),
         h("8aad789dff2f538bca5d8ea56e8abe10f4c7ba3a5dea95fea4cd6e7c3a1168d3")
     );
     // A single leaf longer than 32 bytes.
@@ -48,21 +41,11 @@ fn known_plain_trie_roots() {
     );
     // Keys that are prefixes of others put values in branch nodes; order must not matter.
     assert_eq!(
-        root(&[
-            ("do", "verb"),
-            ("horse", "stallion"),
-            ("doge", "coin"),
-            ("dog", "puppy")
-        ]),
+        root(&[("do", "verb"), ("horse", "stallion"), ("doge", "coin"), ("dog", "puppy")]),
         h("5991bb8c6514148a29db676a14ac506cd2cd5775ace63c30a4fe457715e9ac84")
     );
     assert_eq!(
-        root(&[
-            ("dog", "puppy"),
-            ("doge", "coin"),
-            ("horse", "stallion"),
-            ("do", "verb")
-        ]),
+        root(&[("dog", "puppy"), ("doge", "coin"), ("horse", "stallion"), ("do", "verb")]),
         h("5991bb8c6514148a29db676a14ac506cd2cd5775ace63c30a4fe457715e9ac84")
     );
     assert_eq!(
@@ -78,11 +61,7 @@ fn known_plain_trie_roots() {
 
 #[test]
 fn known_secure_trie_root() {
-    let pairs = [
-        ("doe", "reindeer"),
-        ("dog", "puppy"),
-        ("dogglesworth", "cat"),
-    ];
+    let pairs = [("doe", "reindeer"), ("dog", "puppy"), ("dogglesworth", "cat")];
     assert_eq!(
         secure_trie_root(pairs.iter().map(|(k, v)| (k.as_bytes(), v.as_bytes()))),
         h("d4cd937e4a4368d7931a9cf51686b7e10abb3dce38a39000fd7902a092b64585")
@@ -111,9 +90,7 @@ fn state_root_of_single_accounts() {
     zero_slot.storage.insert([0u8; 32], [0u8; 32]);
     pre.insert(address, zero_slot.clone());
     assert_eq!(pre_state_root(&pre), expected);
-    zero_slot
-        .storage
-        .insert([0u8; 32], h(&format!("{:064x}", 1)));
+    zero_slot.storage.insert([0u8; 32], h(&format!("{:064x}", 1)));
     pre.insert(address, zero_slot);
     assert_ne!(pre_state_root(&pre), expected);
 }

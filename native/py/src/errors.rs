@@ -5,10 +5,20 @@ use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
 
 create_exception!(_native, ZkvmError, PyException, "Base class of zkVM errors.");
-create_exception!(_native, GuestPanic, ZkvmError, "The guest panicked; the message is the guest's.");
+create_exception!(
+    _native,
+    GuestPanic,
+    ZkvmError,
+    "The guest panicked; the message is the guest's."
+);
 create_exception!(_native, CycleLimitExceeded, ZkvmError, "The session reached its cycle limit.");
 create_exception!(_native, ProgramError, ZkvmError, "Not a valid user ELF or R0BF program.");
-create_exception!(_native, ReceiptError, ZkvmError, "A receipt that cannot be decoded or verified.");
+create_exception!(
+    _native,
+    ReceiptError,
+    ZkvmError,
+    "A receipt that cannot be decoded or verified."
+);
 create_exception!(
     _native,
     UnsupportedReceiptKind,
@@ -79,5 +89,6 @@ impl From<Failure> for PyErr {
 
 /// Runs `f`, turning a panic into a `Failure` so that nothing a caller passes aborts the process.
 pub fn guarded<T>(f: impl FnOnce() -> Result<T, Failure>) -> Result<T, Failure> {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|p| Err(Failure::from_panic(p)))
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
+        .unwrap_or_else(|p| Err(Failure::from_panic(p)))
 }

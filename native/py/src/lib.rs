@@ -3,6 +3,7 @@
 
 mod errors;
 mod evm;
+mod openvm;
 mod zkvm;
 
 use pyo3::prelude::*;
@@ -15,5 +16,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     errors::register(m)?;
     zkvm::register(m)?;
     evm::register(m)?;
+    openvm::register(m)?;
     Ok(())
 }

@@ -310,7 +310,8 @@ fn prove_program(
     let mut execution = run_executor(program, input, po2, cycle_limit, None, true)?;
     let timer = Rc::new(SegmentTimer::default());
     execution.session.add_hook(TimerHook(timer.clone()));
-    let prover = get_prover_server(&ProverOpts::composite()).map_err(|e| Failure::Other(format!("{e:#}")))?;
+    let prover = get_prover_server(&ProverOpts::composite())
+        .map_err(|e| Failure::Other(format!("{e:#}")))?;
     let start = Instant::now();
     let info = prover
         .prove_session(&VerifierContext::default(), &execution.session)
@@ -324,8 +325,8 @@ fn prove_program(
             .map_err(|e| Failure::Unsupported(format!("compressing to {kind} failed: {e:#}")))?;
     }
     let compress_ms = if kind == "composite" { 0.0 } else { start.elapsed().as_secs_f64() * 1e3 };
-    let receipt_bytes =
-        bincode::serialize(&receipt).map_err(|e| Failure::Other(format!("encoding receipt: {e}")))?;
+    let receipt_bytes = bincode::serialize(&receipt)
+        .map_err(|e| Failure::Other(format!("encoding receipt: {e}")))?;
     let done = timer.done.borrow();
     let segment_po2s = done.iter().map(|(po2, _)| *po2).collect();
     let segment_prove_ms = done.iter().map(|(_, ms)| *ms).collect();
@@ -374,7 +375,9 @@ fn verify_receipt(receipt: &[u8], image_id: &str) -> Result<(Vec<u8>, f64), Fail
     let id = hex::decode(image_id.trim_start_matches("0x"))
         .ok()
         .and_then(|bytes| Digest::try_from(bytes.as_slice()).ok())
-        .ok_or_else(|| Failure::Invalid(format!("image_id is not a 32-byte hex digest: {image_id:?}")))?;
+        .ok_or_else(|| {
+            Failure::Invalid(format!("image_id is not a 32-byte hex digest: {image_id:?}"))
+        })?;
     // As `bincode::deserialize` (what `prove` wrote), but bytes after the receipt are an error:
     // a receipt file with something appended is not the receipt that was proved.
     let options = bincode::DefaultOptions::new().with_fixint_encoding();
@@ -388,9 +391,7 @@ fn verify_receipt(receipt: &[u8], image_id: &str) -> Result<(Vec<u8>, f64), Fail
         })
     })?;
     let start = Instant::now();
-    receipt
-        .verify(id)
-        .map_err(|e| Failure::Receipt(format!("verification failed: {e}")))?;
+    receipt.verify(id).map_err(|e| Failure::Receipt(format!("verification failed: {e}")))?;
     Ok((receipt.journal.bytes, start.elapsed().as_secs_f64() * 1e3))
 }
 

@@ -149,17 +149,13 @@ fn options() -> impl bincode::Options {
 /// Encodes a value (an [`EvmInput`] or [`EvmOutput`]) in zkprof's wire format.
 pub fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, CodecError> {
     use bincode::Options;
-    options()
-        .serialize(value)
-        .map_err(|e| CodecError(e.to_string()))
+    options().serialize(value).map_err(|e| CodecError(e.to_string()))
 }
 
 /// Decodes a value written by [`encode`]; malformed or trailing input is an error.
 pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, CodecError> {
     use bincode::Options;
-    options()
-        .deserialize(bytes)
-        .map_err(|e| CodecError(e.to_string()))
+    options().deserialize(bytes).map_err(|e| CodecError(e.to_string()))
 }
 
 #[cfg(test)]
@@ -172,12 +168,7 @@ mod tests {
         let mut pre = BTreeMap::new();
         pre.insert(
             [0xaa; 20],
-            Account {
-                nonce: 7,
-                balance: [3u8; 32],
-                code: vec![0x60, 0x00],
-                storage,
-            },
+            Account { nonce: 7, balance: [3u8; 32], code: vec![0x60, 0x00], storage },
         );
         EvmInput {
             fork: "Cancun".into(),
@@ -228,11 +219,7 @@ mod tests {
                 gas_used: 21_000,
                 state_root: [1u8; 32],
                 logs_hash: [2u8; 32],
-                region_cycles: RegionCycles {
-                    decode: 1,
-                    transaction: 2,
-                    state_root: 3,
-                },
+                region_cycles: RegionCycles { decode: 1, transaction: 2, state_root: 3 },
             };
             let bytes = encode(&out).unwrap();
             assert_eq!(decode::<EvmOutput>(&bytes).unwrap(), out);
