@@ -793,3 +793,28 @@ def test_bad_files_next_to_good_ones_through_the_library(tmp_path: Path, evm: Gu
         reasons = list(failed.loc[failed["source"] == source, "reason"])
         wanted = [source] + ([repr(test)] if test is not None else []) + ([field] if field else [])
         assert any(all(w in r for w in wanted) for r in reasons), (source, test, field, reasons)
+
+
+def test_deep_nesting_is_an_error_even_with_a_raised_recursion_limit(tmp_path: Path) -> None:
+    """Some libraries raise Python's recursion limit (ethereum-execution does); the C JSON decoder
+    then overflowed the C stack on deeply nested brackets and killed the process. Run in a child
+    process: a regression would be a segmentation fault, not a failed assertion."""
+    (tmp_path / "deep.json").write_text("[" * 300_000 + "]" * 300_000)
+    script = (
+        "import sys; sys.setrecursionlimit(10**7)\n"
+        "from pathlib import Path\n"
+        "from zkprof.cases import load_file\n"
+        "from zkprof.sources import raw_input_bytes\n"
+        f"root = Path({str(tmp_path)!r})\n"
+        "print(load_file(root / 'deep.json', root)[1][0].message)\n"
+        "try:\n"
+        "    raw_input_bytes(root / 'deep.json')\n"
+        "except RecursionError as err:\n"
+        "    print(err)\n"
+    )
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.count("recursion") == 2, proc.stdout

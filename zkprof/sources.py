@@ -7,7 +7,6 @@ case per file). A new source implements `CaseSource`: list its files, and load o
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 import struct
 from collections.abc import Callable
@@ -15,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from zkprof import jsonio
 from zkprof.cases import CaseError
 from zkprof.cases import load_file as load_state_test_file
 
@@ -92,7 +92,7 @@ def raw_input_bytes(path: Path) -> bytes:
         return bytes.fromhex("".join(path.read_text().split()).removeprefix("0x"))
     if path.suffix != ".json":
         return path.read_bytes()
-    value = json.loads(path.read_text(), object_pairs_hook=_unique_keys)
+    value = jsonio.loads(path.read_text(), object_pairs_hook=_unique_keys)
     if not isinstance(value, dict) or len(value) != 1:
         raise ValueError('a .json input is one of {"hex": ...}, {"utf8": ...}, {"words": [...]}')
     ((kind, content),) = value.items()

@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from zkprof import jsonio
+
 __all__ = [
     "MAX_CASE_ID_LENGTH",
     "MAX_CODE_SIZE",
@@ -734,7 +736,7 @@ def _load_file(
         shown = source.encode("utf-8", "backslashreplace").decode("utf-8")
         return [], [CaseError(shown, None, None, "file or folder name is not valid UTF-8")]
     try:
-        document = json.loads(
+        document = jsonio.loads(
             path.read_bytes(),
             object_pairs_hook=_object_pairs_hook,
             parse_constant=_reject_constant,
