@@ -252,11 +252,15 @@ def bench_prediction(tmp: Path) -> str:
     if SHARED_FIXTURES.is_dir():
         picked += smallest_cases(SHARED_FIXTURES, 2, program)
     rows, time_err, rss_err = [], [], []
-    for case_id, guest_input, po2s in picked:
-        settings = RunSettings(action="prove", segment_po2=PREDICTION_PO2)
-        measured = measure_isolated(program, guest_input, settings)
-        p = predict(po2s, calibration)
-        # The job around the zkVM is not the calibration's: predict its zkVM part, add its base.
+    for case_id, guest_input, _ in picked:
+        # As in the workflow: the prediction comes from an execute run (segments, base RSS)...
+        execute = RunSettings(action="execute", segment_po2=PREDICTION_PO2)
+        executed = measure_isolated(program, guest_input, execute)
+        po2s = executed["segment_po2s"]
+        p = predict(po2s, calibration, executed["base_rss_bytes"])
+        # ...and is checked against a proof of the case.
+        prove = RunSettings(action="prove", segment_po2=PREDICTION_PO2)
+        measured = measure_isolated(program, guest_input, prove)
         rss = p.predicted_peak_rss_bytes
         t_err = p.predicted_prove_ms / measured["prove_ms"] - 1
         r_err = rss / measured["peak_rss_bytes"] - 1

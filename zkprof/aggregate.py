@@ -130,18 +130,19 @@ def render_summary(
 
 
 def with_predictions(table: pa.Table, calibration: Mapping[str, Any]) -> pa.Table:
-    """`table` with predicted_* filled for every row that has segments (one prediction per distinct
-    list of segment po2s: a suite has few)."""
+    """`table` with predicted_* filled for every row that has segments, for a job of the row's own
+    base RSS (one prediction per distinct segment po2s and base)."""
     from zkprof.predict import PREDICTION_FIELDS, prediction_fields
 
-    cache: dict[tuple[int, ...], dict[str, Any]] = {}
+    cache: dict[tuple[tuple[int, ...], int | None], dict[str, Any]] = {}
     columns: dict[str, list[Any]] = {name: [] for name in PREDICTION_FIELDS}
-    for po2s in table["segment_po2s"].to_pylist():
-        key = tuple(po2s or ())
-        if key and key not in cache:
-            cache[key] = prediction_fields(key, calibration)
+    bases = table["base_rss_bytes"].to_pylist()
+    for po2s, base in zip(table["segment_po2s"].to_pylist(), bases, strict=True):
+        key = (tuple(po2s or ()), base)
+        if key[0] and key not in cache:
+            cache[key] = prediction_fields(key[0], calibration, base)
         for name in PREDICTION_FIELDS:
-            columns[name].append(cache[key][name] if key else None)
+            columns[name].append(cache[key][name] if key[0] else None)
     for name, values in columns.items():
         i = table.schema.get_field_index(name)
         table = table.set_column(

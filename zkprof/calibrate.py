@@ -393,6 +393,7 @@ def calibrate(
 
             seconds: list[float] = []
             rss: list[int] = []
+            base: list[int] = []
             receipts: list[tuple[int, int]] = []
             cpu_share: list[float] = []
             load_before = _load_avg()
@@ -415,6 +416,7 @@ def calibrate(
                     segments_ms = float(fields["prove_segments_ms"])
                     seconds.append(segments_ms / k / 1e3)
                     rss.append(int(fields["peak_rss_bytes"]))
+                    base.append(int(fields.get("base_rss_bytes") or 0))
                     prove_overheads.append(float(fields["prove_ms"]) - segments_ms)
                     job_overheads.append(wall_ms - segments_ms)
                     receipts.append((int(fields["receipt_bytes"]), int(fields["seal_bytes"])))
@@ -443,6 +445,9 @@ def calibrate(
                     "max": max(rss),
                     "median": int(statistics.median(rss)),
                 },
+                # The process before the zkVM ran: predictions add the proving job's own base to
+                # the zkVM's part (peak - base), since a job's base is not this one's.
+                "base_rss_bytes": {"samples": base, "median": int(statistics.median(base))},
                 "seal_bytes_per_segment": round(seal_per_segment[po2]),
                 "cpu_share": _samples(cpu_share, 3),
                 "load_avg_1min": [load_before, _load_avg()],

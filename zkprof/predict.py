@@ -5,16 +5,20 @@ The model
 ---------
 A composite proof proves its segments one after another, and what a segment costs depends on its
 padded size 2^po2, not on what the guest did in it. The calibration measures, per po2 p, on this
-machine: t(p) seconds per segment, m(p) the peak RSS of a proving job whose largest segment has
-po2 p, r(p) receipt bytes per segment; and two fixed parts: t0, the per-proof overhead inside
+machine: t(p) seconds per segment, m(p) the zkVM's part of the peak RSS of a proving job whose
+largest segment has po2 p (its peak minus b, what the process held before the zkVM ran: the
+interpreter and libraries, which differ between a calibration and a workflow job), r(p) receipt
+bytes per segment; and two fixed parts: t0, the per-proof overhead inside
 `prove_ms` (execution, prover set-up, compression), and r0, the receipt's fixed bytes (claim and
 journal; the calibration guest's journal is 8 bytes, a guest with a larger journal adds its size).
 For an execute run whose segments have po2s p_1..p_n:
 
     predicted_prove_ms       = t0 + 1000 * sum_i t(p_i)
-    predicted_peak_rss_bytes = max_i m(p_i)
+    predicted_peak_rss_bytes = b + max_i m(p_i)
     predicted_receipt_bytes  = r0 + sum_i r(p_i)
 
+where b is the base of the job that will prove (the workflow takes the row's `base_rss_bytes`: an
+execute job's process is the same script as a prove job's), or the calibration's own when unknown.
 `Prediction.predicted_job_ms` adds what a proving job spends around `prove_ms` (verifying the
 receipt, starting the child process): t0_job + 1000 * sum_i t(p_i).
 
@@ -53,6 +57,7 @@ proving time; with none left, refuse (ValueError) naming the smallest po2's need
 from __future__ import annotations
 
 import math
+import statistics
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -87,7 +92,8 @@ class Prediction:
 @dataclass(frozen=True)
 class _Model:
     seconds: dict[int, float]
-    rss: dict[int, int]
+    rss: dict[int, int]  # the zkVM's part: peak RSS minus the process's base before it ran
+    base_rss: int  # the calibration's base, used when the job's own is not known
     receipt: dict[int, float]
     prove_overhead_ms: float
     job_overhead_ms: float
@@ -111,6 +117,16 @@ class _Model:
         return max(0.0, self.receipt[q] + self.receipt_slope * (po2 - q))
 
 
+def _base_samples(entry: Mapping[str, Any]) -> list[int]:
+    # Calibrations without base RSS (older files) model the whole peak: base 0.
+    samples = (entry.get("base_rss_bytes") or {}).get("samples")
+    return (
+        [int(b) for b in samples]
+        if samples
+        else [0] * len(entry["peak_rss_bytes"].get("samples") or [0])
+    )
+
+
 def _model(calibration: Mapping[str, Any]) -> _Model:
     doc = validate_calibration(calibration)
     measured = {int(p): entry for p, entry in doc["per_po2"].items() if entry["status"] == MEASURED}
@@ -126,7 +142,18 @@ def _model(calibration: Mapping[str, Any]) -> _Model:
         )
     return _Model(
         seconds={p: float(e["seconds_per_segment"]["median"]) for p, e in measured.items()},
-        rss={p: int(e["peak_rss_bytes"]["max"]) for p, e in measured.items()},
+        rss={
+            p: max(
+                peak - base
+                for peak, base in zip(
+                    e["peak_rss_bytes"].get("samples") or [e["peak_rss_bytes"]["max"]],
+                    _base_samples(e),
+                    strict=False,
+                )
+            )
+            for p, e in measured.items()
+        },
+        base_rss=int(statistics.median(b for e in measured.values() for b in _base_samples(e))),
         receipt=receipt,
         prove_overhead_ms=float(doc["overhead_ms"]["prove"]["median"]),
         job_overhead_ms=float(doc["overhead_ms"]["job"]["median"]),
@@ -140,8 +167,13 @@ def calibrated_po2s(calibration: Mapping[str, Any]) -> list[int]:
     return sorted(_model(calibration).seconds)
 
 
-def predict(segment_po2s: Iterable[int], calibration: Mapping[str, Any]) -> Prediction:
-    """Predict proving `segment_po2s` (an execute run's segments) on the calibrated machine."""
+def predict(
+    segment_po2s: Iterable[int],
+    calibration: Mapping[str, Any],
+    base_rss_bytes: int | None = None,
+) -> Prediction:
+    """Predict proving `segment_po2s` (an execute run's segments) on the calibrated machine, in a
+    job whose process holds `base_rss_bytes` before the zkVM runs (default: the calibration's)."""
     po2s = tuple(int(p) for p in segment_po2s)
     if not po2s:
         raise ValueError("predict needs at least one segment po2")
@@ -156,18 +188,21 @@ def predict(segment_po2s: Iterable[int], calibration: Mapping[str, Any]) -> Pred
         segment_po2s=po2s,
         predicted_prove_ms=model.prove_overhead_ms + 1e3 * segments_s,
         predicted_job_ms=model.job_overhead_ms + 1e3 * segments_s,
-        predicted_peak_rss_bytes=max(model.rss_at(p) for p in set(po2s)),
+        predicted_peak_rss_bytes=(model.base_rss if base_rss_bytes is None else base_rss_bytes)
+        + max(model.rss_at(p) for p in set(po2s)),
         predicted_receipt_bytes=round(model.receipt_fixed + sum(model.receipt_at(p) for p in po2s)),
         extrapolated_po2s=tuple(sorted({p for p in po2s if p not in model.seconds})),
     )
 
 
 def prediction_fields(
-    segment_po2s: Iterable[int], calibration: Mapping[str, Any]
+    segment_po2s: Iterable[int],
+    calibration: Mapping[str, Any],
+    base_rss_bytes: int | None = None,
 ) -> dict[str, float | int]:
     """The metric columns `predicted_prove_ms`, `predicted_peak_rss_bytes`,
-    `predicted_receipt_bytes` of a run with these segments."""
-    p = predict(segment_po2s, calibration)
+    `predicted_receipt_bytes` of a run with these segments (see `predict`)."""
+    p = predict(segment_po2s, calibration, base_rss_bytes)
     return {name: getattr(p, name) for name in PREDICTION_FIELDS}
 
 
@@ -220,11 +255,13 @@ def choose_po2(
     paging_cycles: int = 0,
     segments: int = 1,
     observed_po2: int | None = None,
+    base_rss_bytes: int | None = None,
 ) -> tuple[int, str]:
     """The segment po2 with the least predicted proving time whose predicted peak RSS fits in
     `memory_limit_bytes`, and a sentence saying why. Raises ValueError if none fits.
 
-    The run is split at each candidate with `segments_at` (same keyword arguments).
+    The run is split at each candidate with `segments_at` (same keyword arguments); the job's base
+    RSS is as in `predict`.
     """
     candidates = sorted(set(po2s))
     if not candidates:
@@ -244,7 +281,7 @@ def choose_po2(
         except ValueError:
             no_room.append(po2)
             continue
-        p = predict(split, calibration)
+        p = predict(split, calibration, base_rss_bytes)
         if p.predicted_peak_rss_bytes <= memory_limit_bytes:
             fitting.append((p.predicted_prove_ms, po2, p))
         else:

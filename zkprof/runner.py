@@ -190,6 +190,17 @@ def measure_isolated(program: bytes, guest_input: bytes, settings: RunSettings) 
 
 
 def _measure_in_child(program: bytes, guest_input: bytes, settings: RunSettings) -> dict[str, Any]:
+    from zkprof import _native
+
+    if settings.action == PROVE and _native.proved_in_process():
+        # This process proved before (a caller of _native.prove): risc0's prover threads do not
+        # survive a fork, so a forked proof would hang. Prove here instead, without a timeout.
+        try:
+            return measure(program, guest_input, settings)
+        except CaseFailure:
+            raise
+        except Exception as err:
+            raise CaseFailure(_describe(err)) from err
     ctx = mp.get_context("fork")
     parent_conn, child_conn = ctx.Pipe(duplex=False)
     proc = ctx.Process(target=_child, args=(child_conn, program, guest_input, settings))

@@ -194,10 +194,11 @@ def execute_rows(metrics_path: Path) -> dict[str, dict[str, Any]]:
     """case id -> cycles and segments of its last execute run (matched or mismatched rows)."""
     if not metrics_path.exists():
         return {}
-    import pyarrow.parquet as pq
+
+    from zkprof import metrics
 
     columns = ["case_id", "status", "user_cycles", "paging_cycles", "segments", "segment_po2s"]
-    rows = pq.read_table(metrics_path, columns=columns).to_pylist()
+    rows = metrics.read_table([metrics_path]).select([*columns, "base_rss_bytes"]).to_pylist()
     return {
         r["case_id"]: r for r in rows if r["status"] in ("matched", "mismatched") and r["segments"]
     }
@@ -233,7 +234,8 @@ def plan_proofs(
 
     def rss(row: Mapping[str, Any] | None, at: int) -> int | None:
         try:
-            return predict(split(row, at), calibration).predicted_peak_rss_bytes
+            base = row.get("base_rss_bytes") if row is not None else None
+            return predict(split(row, at), calibration, base).predicted_peak_rss_bytes
         except ValueError:  # no room for guest cycles at that po2
             return None
 
@@ -253,6 +255,7 @@ def plan_proofs(
                     paging_cycles=row["paging_cycles"],
                     segments=row["segments"],
                     observed_po2=max(row["segment_po2s"]),
+                    base_rss_bytes=row.get("base_rss_bytes"),
                 )
             except ValueError as err:
                 chosen, note = None, f"refused: {err}"

@@ -3,6 +3,7 @@
 use std::cell::RefCell;
 use std::path::PathBuf;
 use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 use std::time::Instant;
 
@@ -27,6 +28,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(image_id, m)?)?;
     m.add_function(wrap_pyfunction!(recursion_available, m)?)?;
     m.add_function(wrap_pyfunction!(cache_program, m)?)?;
+    m.add_function(wrap_pyfunction!(proved_in_process, m)?)?;
     m.add_function(wrap_pyfunction!(execute, m)?)?;
     m.add_function(wrap_pyfunction!(prove, m)?)?;
     m.add_function(wrap_pyfunction!(verify, m)?)?;
@@ -298,6 +300,16 @@ fn receipt_options(kind: &str) -> Result<ProverOpts, Failure> {
     Ok(opts)
 }
 
+/// Set once this process has proved. risc0's prover leaves threads and locks behind that a forked
+/// child does not get: a proof in a process forked after one waits forever.
+static PROVED: AtomicBool = AtomicBool::new(false);
+
+/// Whether this process has run a proof (so a process forked from it must not prove).
+#[pyfunction]
+fn proved_in_process() -> bool {
+    PROVED.load(Ordering::SeqCst)
+}
+
 fn prove_program(
     program: &[u8],
     input: &[u8],
@@ -306,6 +318,7 @@ fn prove_program(
     cycle_limit: Option<u64>,
 ) -> Result<Proof, Failure> {
     let opts = receipt_options(kind)?;
+    PROVED.store(true, Ordering::SeqCst);
     let image_id = compute_image_id(program)?;
     let mut execution = run_executor(program, input, po2, cycle_limit, None, true)?;
     let timer = Rc::new(SegmentTimer::default());
