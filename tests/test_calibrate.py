@@ -313,8 +313,8 @@ def test_prediction_matches_a_real_proof(real_calibration: Path, calibration_byt
 
 def test_choose_po2_on_the_real_calibration(real_calibration: Path) -> None:
     cal = load_calibration(real_calibration)
-    rss = {p: cal["per_po2"][str(p)]["peak_rss_bytes"]["max"] for p in (14, 15)}
-    with pytest.raises(ValueError, match=rf"the smallest, po2 14, needs {rss[14] / 1e9:.3f} GB"):
-        choose_po2(100_000, cal, rss[14] - 1, paging_cycles=20_000, segments=10)
-    po2, reason = choose_po2(100_000, cal, (rss[14] + rss[15]) // 2, [14, 15])
+    need = {p: predict([p], cal).predicted_peak_rss_bytes for p in (14, 15)}
+    with pytest.raises(ValueError, match=rf"the smallest, po2 14, needs {need[14] / 1e9:.3f} GB"):
+        choose_po2(100_000, cal, need[14] - 1, paging_cycles=20_000, segments=10)
+    po2, reason = choose_po2(100_000, cal, (need[14] + need[15]) // 2, [14, 15])
     assert po2 == 14 and "po2 15 and up exceed the limit" in reason, reason
