@@ -34,7 +34,8 @@ def test_estimate_action(tmp_path: Path, small_calibration: Path) -> None:
     assert len(ran) >= 2
     calibration = load_calibration(small_calibration)
     for _, row in ran.iterrows():
-        expected = predict(row["segment_po2s"], calibration)
+        # For a job like this one: the row's own base RSS plus the calibrated zkVM part.
+        expected = predict(row["segment_po2s"], calibration, row["base_rss_bytes"])
         assert row["predicted_prove_ms"] == pytest.approx(expected.predicted_prove_ms)
         assert row["predicted_peak_rss_bytes"] == expected.predicted_peak_rss_bytes
     estimate = (tmp_path / "results" / "estimate" / "estimate.md").read_text()
