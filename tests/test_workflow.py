@@ -24,15 +24,13 @@ from zkprof.paths import REPO_ROOT
 EXAMPLES = REPO_ROOT / "examples" / "state_tests"
 
 
-def snakemake(
-    workdir: Path, *args: str, check: bool = True, **config: object
-) -> subprocess.CompletedProcess[str]:
-    """Runs the repo's workflow with results and tests under `workdir`."""
+def snakemake_cmd(workdir: Path, *args: str, **config: object) -> list[str]:
+    """The command that runs the repo's workflow with results and tests under `workdir`."""
     settings = {
         "results_dir": str(workdir / "results"),
         "tests_dir": str(workdir / "tests"),
     } | config
-    cmd = [
+    return [
         sys.executable, "-m", "snakemake",
         "--snakefile", str(REPO_ROOT / "Snakefile"),
         "--profile", str(REPO_ROOT / "profiles" / "default"),
@@ -42,6 +40,13 @@ def snakemake(
         "--config", *[f"{k}={json.dumps(v)}" for k, v in settings.items()],
         *args,
     ]  # fmt: skip
+
+
+def snakemake(
+    workdir: Path, *args: str, check: bool = True, **config: object
+) -> subprocess.CompletedProcess[str]:
+    """Runs the repo's workflow with results and tests under `workdir`."""
+    cmd = snakemake_cmd(workdir, *args, **config)
     proc = subprocess.run(cmd, capture_output=True, text=True, check=False, cwd=workdir)
     if check and proc.returncode != 0:
         raise AssertionError(f"snakemake failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
@@ -193,13 +198,7 @@ def test_failed_cases_are_retried_only_when_asked(tmp_path: Path) -> None:
 
 def test_interrupted_run_resumes_without_redoing(tmp_path: Path) -> None:
     shutil.copytree(EXAMPLES, tmp_path / "tests")
-    settings = {"results_dir": str(tmp_path / "results"), "tests_dir": str(tmp_path / "tests")}
-    cmd = [
-        sys.executable, "-m", "snakemake", "--snakefile", str(REPO_ROOT / "Snakefile"),
-        "--profile", str(REPO_ROOT / "profiles" / "default"), "--directory", str(tmp_path),
-        "--configfile", str(REPO_ROOT / "config.yaml"), "--cores", "2",
-        "--config", *[f"{k}={json.dumps(v)}" for k, v in settings.items()],
-    ]  # fmt: skip
+    cmd = snakemake_cmd(tmp_path)
     proc = subprocess.Popen(
         cmd,
         cwd=tmp_path,
@@ -338,13 +337,7 @@ def test_killed_at_random_points_then_resumed_equals_an_uninterrupted_run(tmp_pa
     import random
 
     shutil.copytree(EXAMPLES, tmp_path / "tests")
-    settings = {"results_dir": str(tmp_path / "results"), "tests_dir": str(tmp_path / "tests")}
-    cmd = [
-        sys.executable, "-m", "snakemake", "--snakefile", str(REPO_ROOT / "Snakefile"),
-        "--profile", str(REPO_ROOT / "profiles" / "default"), "--directory", str(tmp_path),
-        "--configfile", str(REPO_ROOT / "config.yaml"), "--cores", "2",
-        "--config", *[f"{k}={json.dumps(v)}" for k, v in settings.items()],
-    ]  # fmt: skip
+    cmd = snakemake_cmd(tmp_path)
     rng = random.Random(8)
     kills = 0
     for _ in range(3):
