@@ -198,11 +198,30 @@ def pipeline_ratio(workdir: Path, repeats: int) -> tuple[int, float, float, floa
     return cases, wall, summed_ms / 1e3, wall / (summed_ms / 1e3 / 2)
 
 
+def per_category(metrics: Path) -> list[str]:
+    """Table rows of zkVM execute against the native reference, per report group (category)."""
+    import pandas as pd
+
+    rows = pd.read_parquet(metrics)
+    rows = rows[rows["status"] == "matched"]
+    lines = []
+    for group, g in rows.groupby("group"):
+        slowdown = g["execute_ms"] / g["native_ms"]
+        lines.append(
+            f"| {group} | {len(g)} | {g['gas_used'].median():,.0f} | "
+            f"{g['total_cycles'].median():,.0f} | {g['cycles_per_gas'].median():,.0f} | "
+            f"{g['native_ms'].median():.3f} | {g['execute_ms'].median():.1f} | "
+            f"{slowdown.median():,.0f} |"
+        )
+    return lines
+
+
 def bench_pipeline(tmp: Path) -> str:
     """Pipeline overhead: `snakemake --cores 2` against the in-process execute time / 2."""
     import shutil
 
-    rows = []
+    rows: list[str] = []
+    categories: list[str] = []
     suites = [("500 value transfers (smallest cases)", None)]
     if SHARED_FIXTURES.is_dir():
         suites.append(("shared fixtures, all but loops/", SHARED_FIXTURES))
@@ -219,6 +238,7 @@ def bench_pipeline(tmp: Path) -> str:
         rows.append(
             f"| {label} | {cases} | {wall:.1f} | {inproc:.1f} | {overhead_ms:.0f} | **{ratio:.2f}** |"
         )
+        categories += per_category(workdir / "results" / "execute" / "metrics.parquet")
     return "\n".join([
         "`snakemake --cores 2` (guest already built; witnesses, run jobs, aggregate and reports",
         "included; median of 2 runs) against the sum of `_native.execute` wall times of the same",
@@ -229,6 +249,16 @@ def bench_pipeline(tmp: Path) -> str:
         "| cases | count | pipeline s | in-process execute s | overhead ms/case (2 cores) | ratio |",
         "|---|---|---|---|---|---|",
         *rows,
+        "",
+        "### zkVM execute against the native reference, per category",
+        "",
+        "From the same runs' metrics (matched cases; medians per case). Native is the same EVM",
+        "crate compiled for the host, run by the pipeline beside each case; slowdown is",
+        "execute_ms / native_ms per case. Category: the test's folder (synthetic: the file).",
+        "",
+        "| category | cases | gas | cycles | cycles/gas | native ms | execute ms | slowdown |",
+        "|---|---|---|---|---|---|---|---|",
+        *categories,
     ])  # fmt: skip
 
 
@@ -306,6 +336,37 @@ def bench_prediction(tmp: Path) -> str:
     ])  # fmt: skip
 
 
+THROUGHPUT_PO2 = range(14, 21)
+
+
+def bench_throughput(tmp: Path) -> str:
+    """Prover throughput and peak RSS per segment po2 (one calibration, kept for `calibration=`)."""
+    from zkprof.calibrate import MEASURED, calibrate, save_calibration
+
+    doc = calibrate(THROUGHPUT_PO2, repeats=1, log=lambda line: print(line, flush=True))
+    save_calibration(doc, tmp / "calibration-throughput.json")
+    rows = []
+    for po2 in THROUGHPUT_PO2:
+        entry = doc["per_po2"][str(po2)]
+        if entry["status"] != MEASURED:
+            rows.append(f"| {po2} | {entry['status']}: {entry['reason']} | | | | |")
+            continue
+        seconds = entry["seconds_per_segment"]["median"]
+        rows.append(
+            f"| {po2} | {entry['segments_per_proof']} | {seconds:.1f} | "
+            f"{2**po2 / seconds / 1e3:.2f} | {entry['peak_rss_bytes']['max'] / 1e9:.2f} | "
+            f"{entry['receipt_bytes_per_segment'] / 1e3:.0f} |"
+        )
+    return "\n".join([
+        "`zkprof calibrate --po2 14..20 --repeats 1` (composite proofs of the calibration guest,",
+        f"{doc['threads']} prover threads; a segment of po2 p is 2^p cycles).",
+        "",
+        "| po2 | segments proved | s/segment | kHz (cycles/s / 1000) | peak RSS GB | receipt KB/segment |",
+        "|---|---|---|---|---|---|",
+        *rows,
+    ])  # fmt: skip
+
+
 def bench_report(tmp: Path) -> str:
     from zkprof.report.bench import bench_report_million_rows
 
@@ -333,6 +394,7 @@ BENCHMARKS: dict[str, tuple[str, Callable[[Path], str]]] = {
     "report": ("Reports on 1,000,000 metric rows", bench_report),
     "openvm": ("openvm-prof metrics JSON, 100 MB", bench_openvm),
     "prediction": ("Proving predictions against measurements", bench_prediction),
+    "throughput": ("Prover throughput and memory per segment po2", bench_throughput),
 }
 
 
