@@ -238,17 +238,8 @@ def test_calibrate_refuses_when_nothing_fits(calibration: GuestProgram) -> None:
         calibrate([20], repeats=1, memory_limit_bytes=GB, log=lambda _: None, program=calibration)
 
 
-@pytest.fixture(scope="module")
-def real_calibration(calibration: GuestProgram, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    # po2 22 is there to be skipped: its extrapolated RSS is far above this machine's memory.
-    doc = calibrate([14, 15, 22], repeats=2, program=calibration)
-    path = tmp_path_factory.mktemp("calibration") / "calibration.json"
-    save_calibration(doc, path)
-    return path
-
-
-def test_calibration_document(real_calibration: Path) -> None:
-    doc = load_calibration(real_calibration)
+def test_calibration_document(small_calibration: Path) -> None:
+    doc = load_calibration(small_calibration)
     assert doc["guest"]["name"] == "calibration" and doc["repeats"] == 2
     assert doc["risc0_version"] == _native.RISC0_VERSION and doc["hardware"]["memory_bytes"] > 0
     assert doc["threads"] >= 1
@@ -270,8 +261,8 @@ def test_calibration_document(real_calibration: Path) -> None:
     assert " 14 " in table and "skipped" in table
 
 
-def test_prediction_matches_a_real_proof(real_calibration: Path, calibration_bytes: bytes) -> None:
-    cal = load_calibration(real_calibration)
+def test_prediction_matches_a_real_proof(small_calibration: Path, calibration_bytes: bytes) -> None:
+    cal = load_calibration(small_calibration)
     # Another size than the calibration's: the smallest run with 9 segments at limit 14, whose
     # last segment is a small po2-13 one (outside the calibrated range: extrapolated).
     lo, hi = 0, 10_000
@@ -311,8 +302,8 @@ def test_prediction_matches_a_real_proof(real_calibration: Path, calibration_byt
     assert abs(expected.predicted_receipt_bytes / measured["receipt_bytes"] - 1) <= 0.02
 
 
-def test_choose_po2_on_the_real_calibration(real_calibration: Path) -> None:
-    cal = load_calibration(real_calibration)
+def test_choose_po2_on_the_small_calibration(small_calibration: Path) -> None:
+    cal = load_calibration(small_calibration)
     need = {p: predict([p], cal).predicted_peak_rss_bytes for p in (14, 15)}
     with pytest.raises(ValueError, match=rf"the smallest, po2 14, needs {need[14] / 1e9:.3f} GB"):
         choose_po2(100_000, cal, need[14] - 1, paging_cycles=20_000, segments=10)

@@ -16,7 +16,7 @@ import pytest
 
 from zkprof.calibration import CalibrationOp, calibration_input
 from zkprof.guest import GuestProgram
-from zkprof.runner import CaseFailure, RunSettings, measure_isolated, peak_rss_bytes
+from zkprof.runner import CaseFailure, RunSettings, Worker, measure_isolated, peak_rss_bytes
 
 
 def test_timeout_ends_a_stuck_case(calibration_bytes: bytes) -> None:
@@ -46,6 +46,35 @@ def test_measure_reports_bytes_not_kilobytes(calibration_bytes: bytes) -> None:
     # The guest touched 64 MiB; the host process holds at least that and far less than 64 GiB.
     assert 64 * 2**20 < fields["peak_rss_bytes"] < 8 * 2**30
     assert peak_rss_bytes() > 10 * 2**20
+
+
+def test_worker_keeps_its_child_until_a_timeout(calibration_bytes: bytes) -> None:
+    execute = RunSettings(segment_po2=16)
+    lcg = calibration_input(CalibrationOp.LCG_ROUNDS, 10)
+    with Worker(calibration_bytes) as worker:
+        first = measure_isolated(calibration_bytes, lcg, execute, worker)
+        child = worker.pid
+        assert child is not None
+        # A guest panic is the case's failure, not the child's: the next case uses the same child.
+        with pytest.raises(CaseFailure, match=r"guest panicked: .*kaboom"):
+            panic = calibration_input(CalibrationOp.PANIC, 0, b"kaboom")
+            measure_isolated(calibration_bytes, panic, execute, worker)
+        second = measure_isolated(calibration_bytes, lcg, execute, worker)
+        assert (second["journal"], second["segment_po2s"]) == (
+            first["journal"],
+            first["segment_po2s"],
+        )
+        assert worker.pid == child
+        # A timeout ends the child; the next case gets a new one and runs as before.
+        with pytest.raises(CaseFailure, match="timeout"):
+            endless = calibration_input(CalibrationOp.ENDLESS)
+            measure_isolated(calibration_bytes, endless, RunSettings(timeout_s=2), worker)
+        assert worker.pid is None
+        again = measure_isolated(calibration_bytes, lcg, execute, worker)
+        assert again["journal"] == first["journal"]
+        assert worker.pid not in (None, child)
+        # Proofs do not use the worker: each gets a child of its own.
+        assert not worker.takes(RunSettings(action="prove"))
 
 
 # --- out of memory: the kernel's OOM killer, then a retry at a smaller po2 ---------------------

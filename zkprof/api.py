@@ -30,7 +30,7 @@ from zkprof.profile import (
     record_case,
     warm_program,
 )
-from zkprof.runner import RunSettings
+from zkprof.runner import RunSettings, Worker
 from zkprof.sources import CaseSource, RawInputs, SourceCase, StateTests
 from zkprof.witness import prepare
 
@@ -115,20 +115,22 @@ def profile_cases(
     settings = config.settings()
     warm_program(program)
     paths = []
-    for case in cases:
-        out = case_metrics_path(config.results_dir, config.action, case.case_id)
-        if _needs_run(config, case.case_id):
-            description, guest_input = prepare(case)
-            row = record_case(
-                description,
-                guest_input,
-                program,
-                settings,
-                results_dir=config.results_dir,
-                log_path=case_log_path(config.results_dir, config.action, case.case_id),
-            )
-            metrics.write_rows([row], out)
-        paths.append(out)
+    with Worker(program.program_path.read_bytes()) as worker:
+        for case in cases:
+            out = case_metrics_path(config.results_dir, config.action, case.case_id)
+            if _needs_run(config, case.case_id):
+                description, guest_input = prepare(case)
+                row = record_case(
+                    description,
+                    guest_input,
+                    program,
+                    settings,
+                    results_dir=config.results_dir,
+                    log_path=case_log_path(config.results_dir, config.action, case.case_id),
+                    worker=worker,
+                )
+                metrics.write_rows([row], out)
+            paths.append(out)
     return metrics.read_table(paths).to_pandas()
 
 

@@ -19,7 +19,7 @@ import zkprof
 from zkprof import metrics
 from zkprof.atomic import write_bytes_atomic
 from zkprof.guest import GuestProgram
-from zkprof.runner import CaseFailure, RunSettings, host_id, measure_isolated
+from zkprof.runner import CaseFailure, RunSettings, Worker, host_id, measure_isolated
 from zkprof.witness import STATE_TEST, read_witnesses
 
 RAW_INPUT = "raw_input"
@@ -111,9 +111,11 @@ def profile_case(
     *,
     log: Callable[[str], None] = lambda _: None,
     refused: str | None = None,
+    worker: Worker | None = None,
 ) -> dict[str, Any]:
     """Run one case and return its metrics row; never raises for a failure of the case itself.
-    A case `refused` (e.g. no po2 fits in memory) is not run: its row is failed with that reason."""
+    A case `refused` (e.g. no po2 fits in memory) is not run: its row is failed with that reason.
+    `worker`: a child process of this program to execute in (see runner.Worker)."""
     row = _base_row(description, program, settings)
     row["timestamp"] = dt.datetime.now(dt.UTC)
     if refused:
@@ -123,7 +125,8 @@ def profile_case(
     if description.get("error"):
         return row | {"status": metrics.FAILED, "reason": f"bad input: {description['error']}"}
     try:
-        fields = measure_isolated(program.program_path.read_bytes(), guest_input, settings)
+        code = worker.program if worker is not None else program.program_path.read_bytes()
+        fields = measure_isolated(code, guest_input, settings, worker)
     except CaseFailure as failure:
         log(f"failed: {failure}")
         return row | {"status": metrics.FAILED, "reason": str(failure)}
@@ -180,6 +183,7 @@ def record_case(
     log_path: Path | None = None,
     note: str | None = None,
     refused: str | None = None,
+    worker: Worker | None = None,
 ) -> dict[str, Any]:
     """Profile one case, keep its failure marker in step with it and write its log; returns the row.
     `note` (e.g. why its po2 was changed) goes first in the row's reason.
@@ -187,7 +191,13 @@ def record_case(
     The one code path behind the workflow's run jobs and the library's `profile_cases`."""
     lines: list[str] = []
     row = profile_case(
-        description, guest_input, program, settings, log=lines.append, refused=refused
+        description,
+        guest_input,
+        program,
+        settings,
+        log=lines.append,
+        refused=refused,
+        worker=worker,
     )
     if note and not refused:
         row["reason"] = "; ".join(r for r in (note, row.get("reason")) if r)
@@ -248,36 +258,44 @@ def run_batch(
     found = read_witnesses(witnesses, case_ids)
     partial = results_dir / settings.action / "partial" / metrics_out.stem
     rows = []
-    for case_id in case_ids:
-        if case_id not in found:  # the index and the witness file disagree: say so, go on
-            description = {"case_id": case_id, "error": f"{witnesses}: no witness for {case_id}"}
-            found[case_id] = (description, b"")
-        description, guest_input = found[case_id]
-        po2, note = (plan or {}).get(case_id, (settings.segment_po2, None))
-        refused = note if po2 is None else None
-        case_settings = replace(settings, segment_po2=po2 or settings.segment_po2)
-        fingerprint = _fingerprint(program, case_settings, description, guest_input)
-        kept = partial / f"{case_id}.{fingerprint}"
-        if kept.exists():
-            row = metrics.read_table([kept]).to_pylist()[0]
-            log(f"{case_id}: {row['status']} (kept from an interrupted run)")
-        else:
-            log_path = case_log_path(results_dir, settings.action, case_id)
-            if pprof:
-                case_settings = replace(case_settings, pprof_path=log_path.with_suffix(".pprof"))
-            row = record_case(
-                description,
-                guest_input,
-                program,
-                case_settings,
-                results_dir=results_dir,
-                log_path=log_path,
-                note=note,
-                refused=refused,
-            )
-            metrics.write_rows([row], kept)
-            log(f"{case_id}: {row['status']} {row.get('reason') or ''}".rstrip())
-        rows.append(row)
+    # Executions share one child process; proofs get one each (see runner.Worker).
+    with Worker(program.program_path.read_bytes()) as worker:
+        for case_id in case_ids:
+            if case_id not in found:  # the index and the witness file disagree: say so, go on
+                description = {
+                    "case_id": case_id,
+                    "error": f"{witnesses}: no witness for {case_id}",
+                }
+                found[case_id] = (description, b"")
+            description, guest_input = found[case_id]
+            po2, note = (plan or {}).get(case_id, (settings.segment_po2, None))
+            refused = note if po2 is None else None
+            case_settings = replace(settings, segment_po2=po2 or settings.segment_po2)
+            fingerprint = _fingerprint(program, case_settings, description, guest_input)
+            kept = partial / f"{case_id}.{fingerprint}"
+            if kept.exists():
+                row = metrics.read_table([kept]).to_pylist()[0]
+                log(f"{case_id}: {row['status']} (kept from an interrupted run)")
+            else:
+                log_path = case_log_path(results_dir, settings.action, case_id)
+                if pprof:
+                    case_settings = replace(
+                        case_settings, pprof_path=log_path.with_suffix(".pprof")
+                    )
+                row = record_case(
+                    description,
+                    guest_input,
+                    program,
+                    case_settings,
+                    results_dir=results_dir,
+                    log_path=log_path,
+                    note=note,
+                    refused=refused,
+                    worker=worker,
+                )
+                metrics.write_rows([row], kept)
+                log(f"{case_id}: {row['status']} {row.get('reason') or ''}".rstrip())
+            rows.append(row)
     metrics.write_rows(rows, metrics_out)
     shutil.rmtree(partial, ignore_errors=True)
     with contextlib.suppress(OSError):  # the last batch of a run leaves no empty folder behind

@@ -162,16 +162,22 @@ def _is_out_of_memory(reason: str) -> bool:
     return reason.startswith("out of memory") or "memory allocation" in reason
 
 
-def measure_isolated(program: bytes, guest_input: bytes, settings: RunSettings) -> dict[str, Any]:
+def measure_isolated(
+    program: bytes, guest_input: bytes, settings: RunSettings, worker: Worker | None = None
+) -> dict[str, Any]:
     """`measure` in a forked child with a timeout. Raises CaseFailure with the reason.
 
     An out-of-memory proof (killed by the kernel, or an allocation beyond `memory_limit`) is retried
-    with a smaller segment po2; the returned fields say which po2 finally worked.
+    with a smaller segment po2; the returned fields say which po2 finally worked. An execution
+    runs in `worker` (a child kept for the cases of one program) when one is given.
     """
     attempt = settings
     while True:
         try:
-            fields = _measure_in_child(program, guest_input, attempt)
+            if worker is not None and worker.takes(attempt):
+                fields = worker.measure(guest_input, attempt)
+            else:
+                fields = _measure_in_child(program, guest_input, attempt)
             fields["segment_po2"] = attempt.segment_po2
             if attempt is not settings:
                 fields["retried_po2"] = f"out of memory at po2 {settings.segment_po2}"
@@ -187,6 +193,87 @@ def measure_isolated(program: bytes, guest_input: bytes, settings: RunSettings) 
                 attempt = replace(attempt, segment_po2=smaller)
                 continue
             raise
+
+
+class Worker:
+    """A forked child that executes the cases of one program one after another.
+
+    Forking a job process (and the child's first touches of the program image it inherits) costs
+    more than executing a small case, so a batch of executions shares one child. A case that times
+    out or kills the child ends that child, with the case's reason; the next case gets a new one.
+    Proofs keep a child each (see measure_isolated): they are long, and their memory is measured.
+    """
+
+    def __init__(self, program: bytes) -> None:
+        self.program = program
+        self._proc: Any = None
+        self._conn: Connection | None = None
+
+    @property
+    def pid(self) -> int | None:
+        """The child's process id (None before the first case and after a timeout or death)."""
+        return None if self._proc is None else int(self._proc.pid)
+
+    def takes(self, settings: RunSettings) -> bool:
+        return settings.action == EXECUTE and settings.memory_limit is None
+
+    def measure(self, guest_input: bytes, settings: RunSettings) -> dict[str, Any]:
+        if self._proc is None or not self._proc.is_alive():
+            self._start()
+        assert self._conn is not None
+        try:
+            self._conn.send((guest_input, settings))
+        except OSError as err:  # the child died between cases
+            self._proc = self._conn = None
+            raise CaseFailure(f"the zkVM process died before the case: {err}") from err
+        try:
+            return _await_result(self._proc, self._conn, settings.timeout_s)
+        except CaseFailure:
+            self.close()  # a timeout or a death: the next case starts a fresh child
+            raise
+
+    def _start(self) -> None:
+        ctx = mp.get_context("fork")
+        parent_conn, child_conn = ctx.Pipe(duplex=True)
+        self._proc = ctx.Process(target=_serve, args=(child_conn, self.program), daemon=True)
+        self._proc.start()
+        child_conn.close()
+        self._conn = parent_conn
+
+    def close(self) -> None:
+        if self._proc is None:
+            return
+        with contextlib.suppress(OSError):
+            assert self._conn is not None
+            self._conn.send(None)
+        self._proc.join(timeout=5)
+        if self._proc.is_alive():
+            self._proc.kill()
+            self._proc.join()
+        self._proc = self._conn = None
+
+    def __enter__(self) -> Worker:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _serve(conn: Connection, program: bytes) -> None:
+    """The worker child: measure each (input, settings) received until None."""
+    while True:
+        try:
+            request = conn.recv()
+        except EOFError:  # the job process is gone
+            break
+        if request is None:
+            break
+        guest_input, settings = request
+        try:
+            conn.send(("ok", measure(program, guest_input, settings)))
+        except BaseException as err:  # report every failure to the parent, whatever its kind
+            conn.send(("error", _describe(err)))
+    conn.close()
 
 
 def _measure_in_child(program: bytes, guest_input: bytes, settings: RunSettings) -> dict[str, Any]:
@@ -206,23 +293,31 @@ def _measure_in_child(program: bytes, guest_input: bytes, settings: RunSettings)
     proc = ctx.Process(target=_child, args=(child_conn, program, guest_input, settings))
     proc.start()
     child_conn.close()
-    deadline = None if settings.timeout_s is None else time.monotonic() + settings.timeout_s
+    try:
+        return _await_result(proc, parent_conn, settings.timeout_s)
+    finally:
+        proc.join()
+
+
+def _await_result(proc: Any, conn: Connection, timeout_s: float | None) -> dict[str, Any]:
+    """The child's result, or CaseFailure: its error, a timeout (the child is killed) or its death."""
+    deadline = None if timeout_s is None else time.monotonic() + timeout_s
     result = None
     while result is None:
         remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
-        if parent_conn.poll(remaining if remaining is not None else 1.0):
+        if conn.poll(remaining if remaining is not None else 1.0):
             try:
-                result = parent_conn.recv()
+                result = conn.recv()
             except EOFError:
                 break  # the child died without reporting
         elif deadline is not None and time.monotonic() >= deadline:
             proc.kill()
             proc.join()
-            raise CaseFailure(f"timeout: no result after {settings.timeout_s:g} s")
-        elif not proc.is_alive() and not parent_conn.poll(0):
+            raise CaseFailure(f"timeout: no result after {timeout_s:g} s")
+        elif not proc.is_alive() and not conn.poll(0):
             break
-    proc.join()
     if result is None:
+        proc.join()
         code = proc.exitcode
         if code is not None and code < 0 and -code == signal.SIGKILL:
             raise CaseFailure("out of memory: the zkVM process was killed (SIGKILL)")
@@ -232,7 +327,7 @@ def _measure_in_child(program: bytes, guest_input: bytes, settings: RunSettings)
     status, payload = result
     if status != "ok":
         raise CaseFailure(payload)
-    return payload
+    return dict(payload)
 
 
 def host_id() -> str:
