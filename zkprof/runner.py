@@ -229,8 +229,10 @@ class Worker:
         try:
             return _await_result(self._proc, self._conn, settings.timeout_s)
         except CaseFailure:
-            self.close()  # a timeout or a death: the next case starts a fresh child
-            raise
+            if not self._proc.is_alive():  # a timeout or a death: the next case gets a new child
+                self._proc.join()
+                self._proc = self._conn = None
+            raise  # otherwise the case failed (a guest panic...) and the child goes on
 
     def _start(self) -> None:
         ctx = mp.get_context("fork")
