@@ -134,11 +134,17 @@ def _child(conn: Connection, program: bytes, guest_input: bytes, settings: RunSe
     if settings.memory_limit:
         resource.setrlimit(resource.RLIMIT_AS, (settings.memory_limit, settings.memory_limit))
     try:
+        _reply(conn, program, guest_input, settings)
+    finally:
+        conn.close()
+
+
+def _reply(conn: Connection, program: bytes, guest_input: bytes, settings: RunSettings) -> None:
+    """In a child: measure, and send the parent the fields or the reason."""
+    try:
         conn.send(("ok", measure(program, guest_input, settings)))
     except BaseException as err:  # report every failure to the parent, whatever its kind
         conn.send(("error", _describe(err)))
-    finally:
-        conn.close()
 
 
 def _describe(err: BaseException) -> str:
@@ -271,10 +277,7 @@ def _serve(conn: Connection, program: bytes) -> None:
         if request is None:
             break
         guest_input, settings = request
-        try:
-            conn.send(("ok", measure(program, guest_input, settings)))
-        except BaseException as err:  # report every failure to the parent, whatever its kind
-            conn.send(("error", _describe(err)))
+        _reply(conn, program, guest_input, settings)
     conn.close()
 
 
