@@ -245,7 +245,7 @@ def bench_pipeline(tmp: Path) -> str:
         "included; median of 2 runs) against the sum of `_native.execute` wall times of the same",
         "cases in one process (program image cached) divided by 2 cores. The pipeline also runs",
         "each case natively (the reference run) and checks it, executes a batch's cases in a forked",
-        "child (timeout, isolation) and writes each row twice (kept aside, then in its batch).",
+        "child (timeout, isolation), appends each row to its job's journal, then writes the batch.",
         "Target <= 1.25.",
         "",
         "| cases | count | pipeline s | in-process execute s | overhead ms/case (2 cores) | ratio |",

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from zkprof import _native
+from zkprof import _native, metrics
 from zkprof.calibration import CalibrationOp, calibration_input, lcg_result
 from zkprof.cli import main
 from zkprof.guest import GuestProgram
@@ -291,3 +291,30 @@ def test_verify_command_bad_image_ids(
     stale.with_suffix(".json").write_text(meta)
     assert main(["verify", good, "--program", str(stale)]) == EXIT_USAGE
     assert "rebuild the guest" in capsys.readouterr().err
+
+
+def test_row_journal_keeps_whole_rows_of_a_killed_job(tmp_path: Path) -> None:
+    path = tmp_path / "partial" / "batch.arrows"
+    with metrics.RowJournal(path) as journal:
+        assert journal.kept == {}
+        for i in range(3):
+            journal.append(
+                {"case_id": f"c{i}", "status": metrics.MATCHED, "total_cycles": i}, f"f{i}"
+            )
+    # A job killed in the middle of a row leaves it cut short: the whole rows before it are kept.
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) - 40])
+    kept = metrics.read_journal(path)
+    assert sorted(kept) == ["f0", "f1"]
+    assert kept["f1"]["case_id"] == "c1" and kept["f1"]["total_cycles"] == 1
+    # The rerun starts a fresh journal that still holds them, and appends after them.
+    with metrics.RowJournal(path) as journal:
+        assert sorted(journal.kept) == ["f0", "f1"]
+        journal.append({"case_id": "c2", "status": metrics.FAILED}, "f2b")
+    assert sorted(metrics.read_journal(path)) == ["f0", "f1", "f2b"]
+    # Garbage (or another schema) is not trusted.
+    path.write_bytes(b"not an arrow stream")
+    assert metrics.read_journal(path) == {}
+    journal = metrics.RowJournal(path)
+    journal.remove()
+    assert not path.exists()

@@ -12,8 +12,10 @@ import pytest
 from zkprof import _native
 from zkprof.calibration import CalibrationOp, calibration_input, lcg_result
 from zkprof.guest import GuestProgram, build_program
-from zkprof.paths import GUESTS_DIR
+from zkprof.paths import NATIVE_DIR
 from zkprof.pprof import hottest, self_cycles
+
+from .conftest import built_guest
 
 
 def lcg(n: int) -> bytes:
@@ -140,11 +142,40 @@ def test_pprof_output(calibration_bytes: bytes, tmp_path: Path) -> None:
     assert hottest(out).startswith("main ")
 
 
-def test_same_source_same_image_id(calibration: GuestProgram, tmp_path: Path) -> None:
-    # The same crate at another path must give the same program (source paths are remapped).
-    copy = tmp_path / "elsewhere" / "calibration"
-    shutil.copytree(GUESTS_DIR / "calibration", copy, ignore=shutil.ignore_patterns("target"))
-    rebuilt = build_program(copy, tmp_path / "out", quiet=True)
-    assert rebuilt.image_id == calibration.image_id
-    assert rebuilt.elf_sha256 == calibration.elf_sha256
-    assert _native.image_id(rebuilt.program_path.read_bytes()) == calibration.image_id
+@pytest.mark.parametrize("name", ["calibration", "evm"])
+def test_same_source_same_image_id(name: str, tmp_path: Path) -> None:
+    # The same crates at another path (another clone) must give the same program: source paths are
+    # trimmed, and the EVM guest reaches its shared crates through links inside its own workspace,
+    # so Cargo hashes their paths relative to it.
+    here = built_guest(name)
+    copy = tmp_path / "elsewhere" / "native"
+    for part in (f"guests/{name}", "evm", "types"):
+        shutil.copytree(
+            NATIVE_DIR / part, copy / part, symlinks=True, ignore=shutil.ignore_patterns("target")
+        )
+    rebuilt = build_program(copy / "guests" / name, tmp_path / "out", quiet=True)
+    assert rebuilt.image_id == here.image_id
+    assert rebuilt.elf_sha256 == here.elf_sha256
+    assert _native.image_id(rebuilt.program_path.read_bytes()) == here.image_id
+
+
+def test_program_image_kept_on_disk(calibration_bytes: bytes, tmp_path: Path) -> None:
+    # The first process of a program hashes its pages and keeps the image; later ones load it.
+    assert _native.cache_program(calibration_bytes, tmp_path) is False
+    (kept,) = tmp_path.glob("*.img")
+    assert _native.cache_program(calibration_bytes, tmp_path) is True
+    loaded = _native.execute(calibration_bytes, lcg(5_000), segment_po2=16)
+    assert loaded["journal"] == lcg_result(5_000).to_bytes(8, "little")
+    # A damaged file is not trusted: the image is built again and the file replaced.
+    data = bytearray(kept.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    kept.write_bytes(bytes(data))
+    assert _native.cache_program(calibration_bytes, tmp_path) is False
+    assert _native.cache_program(calibration_bytes, tmp_path) is True
+    rebuilt = _native.execute(calibration_bytes, lcg(5_000), segment_po2=16)
+    for key in ("total_cycles", "user_cycles", "paging_cycles", "journal"):
+        assert rebuilt[key] == loaded[key], key
+    # An unwritable cache folder only costs time.
+    blocked = tmp_path / "file"
+    blocked.write_text("not a folder")
+    assert _native.cache_program(calibration_bytes, blocked / "images") is False

@@ -90,6 +90,9 @@ def build_elf(guest_dir: Path, *, quiet: bool = False) -> Path:
         "-Zbuild-std=alloc,core,proc_macro,panic_abort,std",
         "-Zbuild-std-features=compiler-builtins-mem",
         "-Ztrim-paths",
+        # Fresh by content, not mtime: clones at other paths share these artifacts (same source,
+        # same build), so an older file of different content must still count as changed.
+        "-Zchecksum-freshness",
         "--message-format=json-render-diagnostics",
     ]  # fmt: skip
     proc = subprocess.run(

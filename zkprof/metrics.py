@@ -146,6 +146,74 @@ def read_table(paths: Iterable[Path]) -> pa.Table:
     return pa.concat_tables(tables) if tables else SCHEMA.empty_table()
 
 
+# A job's finished rows, kept as they come (see RowJournal): the row plus what it depended on.
+JOURNAL_SCHEMA = SCHEMA.append(pa.field("fingerprint", pa.string()))
+
+
+class RowJournal:
+    """The rows of a job's finished cases, appended one by one to an Arrow IPC stream, so a job
+    that is killed (or whose node dies) loses no finished case: its rerun finds them in `kept`,
+    keyed by fingerprint (what the row depends on). Appending a row costs about 1 ms, a Parquet
+    file per row cost 6.
+
+    Opening rewrites the kept rows into a fresh stream (a stream cannot be appended to once
+    closed); `remove` deletes the file when the job's own output is written."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.kept = read_journal(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fresh = path.with_name(f".{path.name}.new")
+        self._sink = pa.OSFile(str(fresh), "wb")
+        self._writer = pa.ipc.new_stream(self._sink, JOURNAL_SCHEMA)
+        for fingerprint, row in self.kept.items():
+            self._write(row, fingerprint)
+        fresh.replace(path)
+
+    def append(self, row: Mapping[str, Any], fingerprint: str) -> None:
+        self._write(row, fingerprint)
+
+    def _write(self, row: Mapping[str, Any], fingerprint: str) -> None:
+        table = to_table([row]).append_column(
+            JOURNAL_SCHEMA.field("fingerprint"), pa.array([fingerprint], pa.string())
+        )
+        self._writer.write_table(table)
+        self._sink.flush()  # in the kernel's hands: survives the process being killed
+
+    def close(self) -> None:
+        if not self._sink.closed:
+            self._writer.close()
+            self._sink.close()
+
+    def remove(self) -> None:
+        self.close()
+        self.path.unlink(missing_ok=True)
+
+    def __enter__(self) -> RowJournal:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def read_journal(path: Path) -> dict[str, dict[str, Any]]:
+    """fingerprint -> row of every complete row in a journal (a killed writer leaves a truncated
+    last row, which is dropped; a journal of another schema is ignored)."""
+    rows: dict[str, dict[str, Any]] = {}
+    try:
+        with pa.OSFile(str(path)) as source, pa.ipc.open_stream(source) as reader:
+            if not reader.schema.equals(JOURNAL_SCHEMA, check_metadata=True):
+                return rows
+            for batch in reader:
+                for row in batch.to_pylist():
+                    rows[row.pop("fingerprint")] = row
+    except FileNotFoundError:
+        pass
+    except (pa.ArrowInvalid, OSError):
+        pass  # truncated: the rows read so far are whole
+    return rows
+
+
 def describe() -> str:
     """The schema as a markdown table (the README holds it; tests/test_docs.py keeps it current)."""
     lines = ["| column | type | unit | description |", "|---|---|---|---|"]

@@ -10,6 +10,7 @@ use pyo3::prelude::*;
 
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    zkprof_types::keep_freed_memory();
     m.add("RISC0_VERSION", risc0_zkvm::VERSION)?;
     m.add("MIN_SEGMENT_PO2", zkvm::MIN_SEGMENT_PO2)?;
     m.add("MAX_SEGMENT_PO2", zkvm::MAX_SEGMENT_PO2)?;

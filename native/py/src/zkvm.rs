@@ -1,7 +1,7 @@
 //! Execute, prove and verify RISC Zero programs, returning exact figures to Python.
 
 use std::cell::RefCell;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
@@ -16,6 +16,7 @@ use risc0_zkvm::{
     get_prover_server, ExecutorEnv, ExecutorImpl, ExitCode, NullSegmentRef, ProverOpts, Receipt,
     Segment, SegmentRef, Session, SessionEvents, VerifierContext,
 };
+use sha2::{Digest as _, Sha256};
 
 use crate::errors::{guarded, Failure};
 
@@ -151,6 +152,12 @@ fn program_image(program: &[u8]) -> Result<MemoryImage, Failure> {
             return Ok(image.clone());
         }
     }
+    let image = build_image(program)?;
+    *last = Some((program.to_vec(), image.clone()));
+    Ok(image)
+}
+
+fn build_image(program: &[u8]) -> Result<MemoryImage, Failure> {
     let invalid = |e: anyhow::Error| Failure::Program(format!("not a valid R0BF program: {e:#}"));
     let binary = ProgramBinary::decode(program).map_err(invalid)?;
     // The checks ExecutorImpl::from_elf makes before it runs a program.
@@ -161,18 +168,79 @@ fn program_image(program: &[u8]) -> Result<MemoryImage, Failure> {
             header.abi_kind, header.abi_version
         )));
     }
-    let image = binary.to_image().map_err(invalid)?;
-    *last = Some((program.to_vec(), image.clone()));
+    let mut image = binary.to_image().map_err(invalid)?;
+    // The inner Merkle nodes once here, not again in every run that clones the image.
+    image.update_digests();
     Ok(image)
+}
+
+/// The on-disk form of a program's memory image: magic, SHA-256 of the rest, then bincode of
+/// (risc0 version, SHA-256 of the program, image). Any mismatch means "not cached": rebuild.
+const IMAGE_MAGIC: &[u8; 8] = b"ZKPIMG1\0";
+
+fn sha256(data: &[u8]) -> [u8; 32] {
+    Sha256::digest(data).into()
+}
+
+fn load_image_file(path: &Path, program_sha: &[u8; 32]) -> Option<MemoryImage> {
+    let data = std::fs::read(path).ok()?;
+    let rest = data.strip_prefix(IMAGE_MAGIC)?;
+    let (checksum, payload) = rest.split_at_checked(32)?;
+    if checksum != sha256(payload) {
+        return None;
+    }
+    let (version, sha, image): (String, [u8; 32], MemoryImage) =
+        bincode::deserialize(payload).ok()?;
+    (version == risc0_zkvm::VERSION && &sha == program_sha).then_some(image)
+}
+
+fn save_image_file(path: &Path, program_sha: &[u8; 32], image: &MemoryImage) -> Option<()> {
+    let payload = bincode::serialize(&(risc0_zkvm::VERSION, program_sha, image)).ok()?;
+    let mut data = IMAGE_MAGIC.to_vec();
+    data.extend_from_slice(&sha256(&payload));
+    data.extend_from_slice(&payload);
+    // Written aside, then renamed: a reader never sees half a file.
+    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+    std::fs::create_dir_all(path.parent()?).ok()?;
+    std::fs::write(&tmp, data).ok()?;
+    if std::fs::rename(&tmp, path).is_err() {
+        let _ = std::fs::remove_file(&tmp);
+        return None;
+    }
+    Some(())
 }
 
 /// Builds and keeps `program`'s memory image, so that the runs that follow (in this process and in
 /// processes forked from it) start at once. Raises ProgramError for an invalid program.
+/// With `cache_dir`, the image is also kept on disk by the program's SHA-256 (checksummed), so
+/// the next process of the same program loads it instead of hashing every page again. Returns
+/// whether it was loaded from there.
 #[pyfunction]
-fn cache_program(py: Python<'_>, program: &[u8]) -> PyResult<()> {
+#[pyo3(signature = (program, cache_dir=None))]
+fn cache_program(py: Python<'_>, program: &[u8], cache_dir: Option<PathBuf>) -> PyResult<bool> {
     let program = program.to_vec();
-    py.detach(move || guarded(|| program_image(&program).map(|_| ())))?;
-    Ok(())
+    let loaded = py.detach(move || {
+        guarded(|| {
+            let Some(dir) = cache_dir else {
+                return program_image(&program).map(|_| false);
+            };
+            let program_sha = sha256(&program);
+            let path = dir.join(format!("{}.img", hex::encode(program_sha)));
+            let (image, loaded) = match load_image_file(&path, &program_sha) {
+                Some(image) => (image, true),
+                None => {
+                    let image = build_image(&program)?;
+                    // A cache that cannot be written only costs the next process time.
+                    let _ = save_image_file(&path, &program_sha, &image);
+                    (image, false)
+                }
+            };
+            let mut last = LAST_IMAGE.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            *last = Some((program, image));
+            Ok(loaded)
+        })
+    })?;
+    Ok(loaded)
 }
 
 fn run_executor(

@@ -34,6 +34,8 @@ fn prove_once(program: &[u8], input: &[u8], po2: u32) -> Result<(u64, usize, f64
 }
 
 fn main() -> Result<()> {
+    // The allocator settings the Python binding uses, so both run the zkVM alike.
+    zkprof_types::keep_freed_memory();
     let args: Vec<String> = std::env::args().collect();
     if args.len() != 6 {
         bail!("usage: {} execute|prove PROGRAM INPUT_FILE PO2 REPEATS", args[0]);
