@@ -2,10 +2,12 @@
 import os
 from pathlib import Path
 
+from zkprof.metrics import without_pandas
 from zkprof.profile import run_batch
 from zkprof.runner import RunSettings
 
 sm = snakemake  # noqa: F821 (provided by Snakemake)
+without_pandas()
 # risc0's prover uses rayon; keep it within the threads Snakemake gave this job.
 os.environ["RAYON_NUM_THREADS"] = str(sm.threads)
 settings = RunSettings(
