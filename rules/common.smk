@@ -1,4 +1,5 @@
 # Configuration checks, case discovery and the input functions every other rule uses.
+import json
 from pathlib import Path
 
 import psutil
@@ -112,6 +113,27 @@ def batch_plan(wildcards):
     if wildcards.action != "prove" or not PLANS:
         return None
     return {c: [PLANS[c].po2, PLANS[c].note] for c in batch.case_ids}
+
+
+def run_cases_spec(wildcards, input, output, threads):
+    """What a run job needs, as one JSON argument of `python -m zkprof.jobs run-cases`."""
+    return json.dumps(
+        {
+            "action": wildcards.action,
+            "case_ids": BATCHES[wildcards.action][wildcards.batch].case_ids,
+            "witnesses": input.witnesses,
+            "program": input.program,
+            "metrics": output.metrics,
+            "results_dir": str(RESULTS),
+            "threads": threads,
+            "segment_po2": config["segment_po2"],
+            "cycle_limit": config["cycle_limit"],
+            "receipt_kind": config["receipt_kind"],
+            "timeout_s": config.get("timeout_s"),
+            "pprof": config["pprof"],
+            "plan": batch_plan(wildcards),
+        }
+    )
 
 
 def prove_mem_mb(wildcards):

@@ -15,12 +15,6 @@ rule run_cases:
     resources:
         mem_mb=prove_mem_mb,
     params:
-        case_ids=lambda wildcards: BATCHES[wildcards.action][wildcards.batch].case_ids,
-        results_dir=RESULTS,
-        segment_po2=config["segment_po2"],
-        cycle_limit=config["cycle_limit"],
-        receipt_kind=config["receipt_kind"],
-        pprof=config["pprof"],
-        plan=batch_plan,
-    script:
-        "../scripts/run_cases.py"
+        spec=run_cases_spec,
+    shell:
+        "python -m zkprof.jobs run-cases {params.spec:q} {log:q}"

@@ -11,6 +11,13 @@ rule witnesses:
     conda:
         "../envs/zkprof.yaml"
     params:
-        source=SOURCE,
-    script:
-        "../scripts/witness.py"
+        spec=lambda wildcards, input, output: json.dumps(
+            {
+                "tests_dir": config.get("tests_dir"),
+                "inputs_dir": config.get("inputs_dir"),
+                "source_file": input.source_file,
+                "out": output.witnesses,
+            }
+        ),
+    shell:
+        "python -m zkprof.jobs witnesses {params.spec:q} {log:q}"

@@ -156,3 +156,11 @@ def test_bring_your_own_guest_in_the_workflow(tmp_path: Path) -> None:
         tmp_path, guest=str(guest), inputs_dir=str(inputs), segment_po2=16, retry_failed=False
     )
     assert case_files(tmp_path) == before
+
+
+def test_job_entry_point_refuses_bad_usage(capsys: pytest.CaptureFixture[str]) -> None:
+    from zkprof import jobs
+
+    assert jobs.main(["no-such-job", "{}", "log"]) == 2
+    assert jobs.main(["run-cases"]) == 2
+    assert "usage: python -m zkprof.jobs witnesses|run-cases" in capsys.readouterr().err
