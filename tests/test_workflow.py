@@ -342,6 +342,16 @@ def test_killed_at_random_points_then_resumed_equals_an_uninterrupted_run(tmp_pa
     left behind must be complete (they are written under a temporary name, then renamed)."""
     import random
 
+    keys = ["status", "total_cycles", "user_cycles", "segments", "state_root", "logs_hash"]
+    # The uninterrupted run first: its duration places the kills (the run gets faster over time;
+    # fixed moments ended up after it had finished).
+    reference = tmp_path / "reference"
+    shutil.copytree(EXAMPLES, reference / "tests")
+    start = time.monotonic()
+    snakemake(reference)
+    duration = time.monotonic() - start
+    uninterrupted = run_metrics(reference).set_index("case_id").sort_index()[keys]
+
     shutil.copytree(EXAMPLES, tmp_path / "tests")
     cmd = snakemake_cmd(tmp_path)
     rng = random.Random(8)
@@ -351,7 +361,7 @@ def test_killed_at_random_points_then_resumed_equals_an_uninterrupted_run(tmp_pa
             cmd, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             start_new_session=True,
         )  # fmt: skip
-        time.sleep(rng.uniform(2.0, 12.0))
+        time.sleep(rng.uniform(0.15, 0.5) * duration)
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
             kills += 1
@@ -359,12 +369,7 @@ def test_killed_at_random_points_then_resumed_equals_an_uninterrupted_run(tmp_pa
         for path in (tmp_path / "results").rglob("*.parquet"):
             pq.read_metadata(path)  # a truncated file would not parse
         snakemake(tmp_path, "--unlock")
-    assert kills >= 2, "the run finished before it could be killed"
+    assert kills >= 2, f"the run finished before it could be killed ({duration:.1f} s in all)"
     snakemake(tmp_path)
-    keys = ["status", "total_cycles", "user_cycles", "segments", "state_root", "logs_hash"]
     resumed = run_metrics(tmp_path).set_index("case_id").sort_index()[keys]
-    reference = tmp_path / "reference"
-    shutil.copytree(EXAMPLES, reference / "tests")
-    snakemake(reference)
-    uninterrupted = run_metrics(reference).set_index("case_id").sort_index()[keys]
     pd.testing.assert_frame_equal(resumed, uninterrupted)
