@@ -256,14 +256,15 @@ def bench_pipeline(tmp: Path) -> str:
             shutil.copytree(source, tests, ignore=shutil.ignore_patterns("loops"))
         cases, wall, inproc, ratio = pipeline_ratio(workdir, repeats=2)
         overhead_ms = (wall * 2 - inproc) / cases * 1e3
-        in_jobs = pd.read_parquet(workdir / "results" / "execute" / "metrics.parquet")["execute_ms"]
+        metrics_path = workdir / "results" / "execute" / "metrics.parquet"
+        in_jobs = pd.read_parquet(metrics_path)["execute_ms"]
         paired = side_by_side_execute_s(workdir / "results")
         rows.append(
             f"| {label} | {cases} | {wall:.1f} | {inproc:.1f} | {paired:.1f} | "
             f"{in_jobs.sum() / 1e3:.1f} | {overhead_ms:.0f} | **{ratio:.2f}** | {paired / inproc:.2f} |"
         )
         if source is not None:  # the synthetic cases share one expected result: most mismatch
-            categories += per_category(workdir / "results" / "execute" / "metrics.parquet")
+            categories += per_category(metrics_path)
     return "\n".join([
         "`snakemake --cores 2` (guest already built; witnesses, run jobs, aggregate and reports",
         "included; median of 2 runs) against the sum of `_native.execute` wall times of the same",

@@ -251,8 +251,9 @@ def run_batch(
     Each finished case's row is also kept in a journal (metrics.RowJournal) until the batch is
     written, so a job that is killed (or whose node dies) loses no finished case: its rerun reuses
     those rows when nothing they depend on changed. A completed batch removes the journal, so a
-    forced rerun measures every case again. `plan` maps a case to (po2, note) when proving (see workflow.plan_proofs):
-    its po2 (None: refused, the note says why) and why it differs from the configured one."""
+    forced rerun measures every case again. `plan` maps a case to (po2, note) when proving (see
+    workflow.plan_proofs): its po2 (None: refused, the note says why) and why it differs from the
+    configured one."""
     from zkprof.guest import load_program
 
     program = load_program(program_path)
