@@ -454,7 +454,8 @@ def write(sections: dict[str, str]) -> None:
     lines = [
         "# zkprof benchmarks",
         "",
-        "Written by `python3 benchmarks/run.py`; each section names its machine and date.",
+        "Written by `python3 benchmarks/run.py`; each section names its machine and the run it",
+        "was measured in (sections that name the same start time come from one run).",
         "",
     ]
     for title in sorted(kept, key=lambda t: order.index(t) if t in order else len(order)):
@@ -472,7 +473,9 @@ def main() -> None:
     args = parser.parse_args()
     tmp = REPO / "build" / "bench"
     tmp.mkdir(parents=True, exist_ok=True)
-    stamp = f"Machine: {machine_line()}. Measured {dt.date.today().isoformat()}."
+    # The run's start time names the run: sections that share it were measured together.
+    started = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    stamp = f"Machine: {machine_line()}. Measured in the run started {started}."
     sections = {}
     for name in args.only or list(BENCHMARKS):
         title, fn = BENCHMARKS[name]
