@@ -464,11 +464,16 @@ def write(sections: dict[str, str]) -> None:
     OUT.write_text("\n".join(lines))
 
 
+def section_body(tmp: Path, name: str) -> Path:
+    """Where run_section's child leaves the body of section `name`."""
+    return tmp / f"{name}.md"
+
+
 def run_section(name: str, tmp: Path) -> str:
     """One section in a fresh interpreter. Sections must not inherit each other's heap or a
     prover's state: a process that has called `_native.prove` proves its later cases in place,
     so their peak RSS would include everything the process held before."""
-    body = tmp / f"{name}.md"
+    body = section_body(tmp, name)
     body.unlink(missing_ok=True)
     subprocess.run([sys.executable, __file__, "--section-only", name], check=True)
     return body.read_text()
@@ -486,7 +491,7 @@ def main() -> None:
     tmp = REPO / "build" / "bench"
     tmp.mkdir(parents=True, exist_ok=True)
     if args.section_only:  # run_section's child: measure, leave the body for the parent
-        (tmp / f"{args.section_only}.md").write_text(BENCHMARKS[args.section_only][1](tmp))
+        section_body(tmp, args.section_only).write_text(BENCHMARKS[args.section_only][1](tmp))
         return
     # The run's start time names the run: sections that share it were measured together.
     started = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
