@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import functools
 import json
 import os
 import re
@@ -28,19 +29,34 @@ from zkprof import _native  # noqa: E402
 from zkprof.calibration import CalibrationOp, calibration_input  # noqa: E402
 from zkprof.guest import build_program  # noqa: E402
 from zkprof.hardware import describe_hardware  # noqa: E402
-from zkprof.paths import GUESTS_DIR, cache_dir  # noqa: E402
+from zkprof.paths import GUESTS_DIR, cache_dir, shared_fixtures_dir  # noqa: E402
 
 OUT = REPO / "BENCHMARKS.md"
 BUILD = REPO / "build" / "guests"
 
 
+@functools.cache
 def reference_host() -> Path:
+    """The pure-Rust reference host, built on first use with the toolchain of envs/bootstrap.sh (the
+    main job does not need it, so the bootstrap does not build it)."""
     target = Path(os.environ.get("CARGO_TARGET_DIR", cache_dir() / "target"))
     binary = target / "release" / "zkprof-reference-host"
-    if not binary.exists():
-        raise SystemExit(
-            f"{binary} missing: run `cargo build --release -p zkprof-reference-host` in native/"
-        )
+    rust_bin = os.environ.get("ZKPROF_RUST_BIN", "/usr/bin")
+    env = {
+        **os.environ,
+        "CARGO_TARGET_DIR": str(target),
+        "PATH": f"{rust_bin}:{os.environ['PATH']}",
+    }
+    if "RECURSION_SRC_PATH" not in env:
+        env["DOCS_RS"] = "1"
+    env.pop("RUSTUP_TOOLCHAIN", None)
+    # Cargo decides whether it is stale (seconds when it is not).
+    subprocess.run(
+        [f"{rust_bin}/cargo", "build", "--release", "-q", "-p", "zkprof-reference-host"],
+        cwd=REPO / "native",
+        env=env,
+        check=True,
+    )
     return binary
 
 
@@ -165,7 +181,7 @@ def bench_noop_rerun(tmp: Path) -> str:
     ])  # fmt: skip
 
 
-SHARED_FIXTURES = REPO.parent / "shared" / "fixtures" / "state_tests"
+SHARED_FIXTURES = shared_fixtures_dir() / "state_tests"
 
 
 def in_process_execute_ms(results: Path) -> tuple[int, float]:

@@ -1,5 +1,7 @@
 # Configuration checks, case discovery and the input functions every other rule uses.
 import json
+import shlex
+import sys
 from pathlib import Path
 
 import psutil
@@ -26,6 +28,9 @@ from zkprof.workflow import (
 normalize_config(config, Path(workflow.basedir) / "config" / "schema.yaml")
 validate(config, "../config/schema.yaml")
 
+# Jobs run with the interpreter that runs Snakemake (the project's virtualenv), never a `python`
+# found on PATH: a stock Debian has none, and another one would lack zkprof's packages.
+PYTHON = shlex.quote(sys.executable)
 RESULTS = Path(config["results_dir"])
 ACTION = config["action"]
 # An estimate is an execute run plus predictions: it shares (and reuses) the execute results.

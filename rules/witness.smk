@@ -20,4 +20,4 @@ rule witnesses:
             }
         ),
     shell:
-        "python -m zkprof.jobs witnesses {params.spec:q} {log:q}"
+        "{PYTHON} -m zkprof.jobs witnesses {params.spec:q} {log:q}"

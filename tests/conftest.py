@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 from zkprof.guest import GuestProgram, build_program
-from zkprof.paths import GUESTS_DIR, REPO_ROOT
+from zkprof.paths import GUESTS_DIR, REPO_ROOT, shared_fixtures_dir
 
-SHARED_FIXTURES = REPO_ROOT.parent / "shared" / "fixtures" / "state_tests"
+SHARED_FIXTURES = shared_fixtures_dir() / "state_tests"
 BUILD_DIR = REPO_ROOT / "build" / "guests"
 
 
@@ -31,7 +32,11 @@ def calibration_bytes(calibration: GuestProgram) -> bytes:
 @pytest.fixture(scope="session")
 def shared_fixtures() -> Path:
     if not SHARED_FIXTURES.is_dir():
-        pytest.skip(f"shared state-test fixtures not found at {SHARED_FIXTURES}")
+        message = f"shared state-test fixtures not found at {SHARED_FIXTURES} (set ZKPROF_FIXTURES)"
+        # CI requires them: a missing folder fails there instead of skipping.
+        if os.environ.get("ZKPROF_REQUIRE_FIXTURES") == "1":
+            pytest.fail(message)
+        pytest.skip(message)
     return SHARED_FIXTURES
 
 

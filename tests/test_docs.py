@@ -13,7 +13,7 @@ def test_schema_table_is_current() -> None:
 
 
 def test_the_two_commands() -> None:
-    assert "bash envs/bootstrap.sh && snakemake --cores 2" in README
-    assert "bash envs/bootstrap.sh --dev && python3 -m pytest" in README
+    assert "bash envs/bootstrap.sh && .venv/bin/snakemake --cores 2" in README
+    assert "bash envs/bootstrap.sh --dev && .venv/bin/python -m pytest" in README
     ci = (REPO_ROOT / ".ci" / "run").read_text()
-    assert "bash envs/bootstrap.sh --dev" in ci and "python3 -m pytest" in ci
+    assert "bash envs/bootstrap.sh --dev" in ci and ".venv/bin/python -m pytest" in ci

@@ -12,7 +12,7 @@ DEFAULT_GUEST_OUT = REPO_ROOT / "build" / "guests"
 
 
 def _guest_build(args: argparse.Namespace) -> int:
-    from zkprof.guest import GuestBuildError, build_program
+    from zkprof.guest import GuestBuildError, build_elf, build_program
 
     dirs = [Path(d) for d in args.guest_dirs]
     if args.all:
@@ -22,6 +22,9 @@ def _guest_build(args: argparse.Namespace) -> int:
         return 2
     for guest_dir in dirs:
         try:
+            if args.compile_only:
+                print(f"{guest_dir.name}: {build_elf(guest_dir)}")
+                continue
             built = build_program(guest_dir, Path(args.out))
         except GuestBuildError as err:
             print(f"error: {err}", file=sys.stderr)
@@ -41,6 +44,11 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("guest_dirs", nargs="*", help="guest crate folders")
     build.add_argument("--all", action="store_true", help=f"every guest under {GUESTS_DIR}")
     build.add_argument("--out", default=str(DEFAULT_GUEST_OUT), help="output folder")
+    build.add_argument(
+        "--compile-only",
+        action="store_true",
+        help="only compile the ELFs (needs no native module; the bootstrap runs it beside that build)",
+    )
     build.set_defaults(func=_guest_build)
 
     from zkprof.calibrate import add_calibrate_parser

@@ -57,7 +57,8 @@ def describe_hardware() -> dict[str, Any]:
         "kernel": platform.release(),
         "arch": platform.machine(),
         "python": platform.python_version(),
-        "rustc_host": _run(["rustc", "--version"]),
+        # The toolchain envs/bootstrap.sh builds the native module with, not the first rustc on PATH.
+        "rustc_host": _run([f"{os.environ.get('ZKPROF_RUST_BIN', '/usr/bin')}/rustc", "--version"]),
         "rustc_guest": _run([GUEST_RUSTC, "--version"]),
         "risc0_zkvm": _native.RISC0_VERSION,
         "risc0_recursion_programs": _native.recursion_available(),

@@ -17,3 +17,9 @@ def cache_dir() -> Path:
         or Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "zkprof"
     )
     return Path(base)
+
+
+def shared_fixtures_dir() -> Path:
+    """The shared ethereum/tests fixtures (state_tests/, blockchain_tests/) that the tests and
+    benchmarks read: ZKPROF_FIXTURES, else `shared/fixtures` beside the clone."""
+    return Path(os.environ.get("ZKPROF_FIXTURES") or REPO_ROOT.parent / "shared" / "fixtures")
