@@ -37,6 +37,9 @@ if [[ -x "$py" ]] && ! "$py" -c 'import sys' 2>/dev/null; then
 fi
 [[ -x "$py" ]] || python3 -m venv "$venv"
 "$py" -c 'import sys; assert sys.version_info >= (3, 11), f"Python {sys.version.split()[0]}: zkprof needs 3.11+"'
+# Build backends call their tools by name (pip's build of the native module runs `maturin`), and the
+# virtualenv need not be active: its bin/ goes on PATH, after the Rust toolchain's.
+export PATH="$ZKPROF_RUST_BIN:$venv/bin:$PATH"
 
 step "Python packages into $venv" "read pip's message above: a registry that cannot be reached, or a package without a wheel for this Python"
 req=envs/requirements.txt

@@ -66,7 +66,13 @@ Suites: bookworm-security
 Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 EOF
+# The machine's own network setup, which an administrator gives every system on it: name servers,
+# locally added certificate authorities (a TLS-inspecting egress proxy's, say: ca-certificates, which
+# the bootstrap installs, adds them to the system's bundle) and pip's site configuration.
 cp /etc/resolv.conf "$root/etc/resolv.conf"
+mkdir -p "$root/usr/local/share/ca-certificates"
+cp -r /usr/local/share/ca-certificates/. "$root/usr/local/share/ca-certificates/" 2>/dev/null || true
+[[ -f /etc/pip.conf ]] && cp /etc/pip.conf "$root/etc/pip.conf"
 
 step "copy the clone" "the clone must be a git work tree"
 # Tracked files and new ones not ignored: what a commit of this tree would hold, no build output.

@@ -261,6 +261,7 @@ def test_calibration_document(small_calibration: Path) -> None:
     assert " 14 " in table and "skipped" in table
 
 
+@pytest.mark.slow  # an accuracy check: it depends on the machine being as idle as at calibration
 def test_prediction_matches_a_real_proof(small_calibration: Path, calibration_bytes: bytes) -> None:
     cal = load_calibration(small_calibration)
     # Another size than the calibration's: the smallest run with 9 segments at limit 14, whose

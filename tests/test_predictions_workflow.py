@@ -72,9 +72,13 @@ def test_prove_plan_lowers_po2_to_fit_and_refuses_what_cannot(
     assert "po2 lowered from 15 to 14" in row["reason"]
     # The job asked for the predicted memory, 20% over.
     assert f"mem_mb={math.ceil(rss14 * 1.2 / 1e6)}," in out.stdout + out.stderr
-    # The prediction is recorded beside the measurement.
-    assert row["predicted_prove_ms"] > 0 and row["prove_ms"] > 0
-    assert row["predicted_prove_ms"] == pytest.approx(row["prove_ms"], rel=0.35)
+    # The prediction is recorded beside the measurement: exactly what the model gives from this
+    # calibration for the segments proved (its accuracy is the benchmark's to measure, not a test's:
+    # it depends on how busy the machine was during the calibration and during the proof).
+    assert row["prove_ms"] > 0
+    expected = predict(row["segment_po2s"], calibration, row["base_rss_bytes"])
+    assert row["predicted_prove_ms"] == pytest.approx(expected.predicted_prove_ms)
+    assert row["predicted_peak_rss_bytes"] == expected.predicted_peak_rss_bytes
 
     # Memory for no po2 at all: refused, not run, with the reason.
     refused = tmp_path / "refused"
