@@ -14,7 +14,8 @@ dev=0
 started=$(date +%s)
 
 step "Debian packages" "run as root or with sudo; the packages come from Debian 12's main and security archives"
-debs=(rustc-web cargo-web rust-web-src lld-22 build-essential python3-venv ca-certificates)
+# rust-web-llvm provides rust-lld (the guests' linker, lld-22 underneath); rustc-web only recommends it.
+debs=(rustc-web cargo-web rust-web-src rust-web-llvm lld-22 build-essential python3-venv ca-certificates)
 ((dev)) && debs+=(git)
 install_debs "${debs[@]}"
 

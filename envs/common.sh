@@ -22,10 +22,11 @@ ZKPROF_RUST_MIN="1.96"
 # Every failure stops the script with the failing tool's own output above it and what to do next.
 zkprof_step=""
 zkprof_hint=""
-step() { # step "what" "what to do if it fails"
+zkprof_started=$(date +%s)
+step() { # step "what" "what to do if it fails"; prints the seconds since the script started
   zkprof_step="$1"
   zkprof_hint="$2"
-  printf '\n== %s: %s\n' "$(basename "$0")" "$1" >&2
+  printf '\n== %s [%s s]: %s\n' "$(basename "$0")" "$(($(date +%s) - zkprof_started))" "$1" >&2
 }
 zkprof_failed() {
   local rc=$?

@@ -5,9 +5,12 @@
 # alone. Needs root and Debian's package archive.
 #   bash envs/test-fresh-debian.sh             # work folder: ~/.cache/zkprof/fresh-debian
 #   ZKPROF_FRESH_COLD=1 bash envs/test-fresh-debian.sh   # empty the caches first: a cold first run
+#   bash envs/test-fresh-debian.sh --tests     # then the README's second command too (the test suite)
 # The root is made anew every run. The caches (debootstrap's and apt's packages, pip's wheels,
 # cargo's registry, zkprof's build output) are bind mounts from the work folder, so a second run
 # takes minutes. Timings go to <work>/timings.txt.
+# The whole script is one block, read before it runs: editing the file meanwhile cannot change a run.
+{
 set -Eeuo pipefail
 source "$(dirname "$0")/common.sh"
 cd "$ZKPROF_REPO"
@@ -17,6 +20,8 @@ work="${ZKPROF_FRESH_DIR:-${ZKPROF_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/zk
 root="$work/root"
 caches="$work/caches"
 mirror="${ZKPROF_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
+with_tests=0
+[[ "${1:-}" == "--tests" ]] && with_tests=1
 timings="$work/timings.txt"
 
 mounted=()
@@ -88,14 +93,21 @@ bind "$caches/pip" /root/.cache/pip
 bind "$caches/cargo-registry" /root/.cargo/registry
 bind "$caches/zkprof" /root/.cache/zkprof
 
-# The README's first command, exactly as written: the first bash block of "The two commands".
-command="$(awk '/^## The two commands/ {s = 1} s && /^```bash/ {getline; print; exit}' README.md)"
-[[ -n "$command" ]] || { echo "README.md: no command block under 'The two commands'" >&2; false; }
-step "inside the fresh root: $command" "read the output above: it is what a new user would see"
+# The README's two commands, exactly as written: the bash blocks of "The two commands".
+readme_command() { # N: the Nth bash block of that section
+  awk -v n="$1" '/^## / {s = ($0 == "## The two commands")} s && /^```bash/ {if (++k == n) {getline; print; exit}}' README.md
+}
+in_root() { # run a command in the clone inside the root, as a new root login would
+  chroot "$root" /usr/bin/env -i HOME=/root TERM=dumb LANG=C.UTF-8 \
+    PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+    bash -c "cd /root/zkprof && $1"
+}
+first="$(readme_command 1)"
+second="$(readme_command 2)"
+[[ -n "$first" && -n "$second" ]] || { echo "README.md: no two command blocks under 'The two commands'" >&2; false; }
+step "inside the fresh root: $first" "read the output above: it is what a new user would see"
 t=$(date +%s)
-chroot "$root" /usr/bin/env -i HOME=/root TERM=dumb LANG=C.UTF-8 \
-  PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-  bash -c "cd /root/zkprof && $command" 2>&1 | tee "$work/first-command.log"
+in_root "$first" 2>&1 | tee "$work/first-command.log"
 echo "first_command_s $(elapsed "$t")" >>"$timings"
 
 step "checks" "the first command ran but did not give what the README promises"
@@ -108,5 +120,14 @@ if chroot "$root" /usr/bin/python3 -c "import snakemake" 2>/dev/null; then
   false
 fi
 grep -h "bootstrap done in" "$work/first-command.log" | sed 's/.*done in \([0-9]*\) s.*/bootstrap_s \1/' >>"$timings"
+
+if ((with_tests)); then
+  step "inside the fresh root: $second" "read pytest's report above"
+  t=$(date +%s)
+  in_root "$second" 2>&1 | tee "$work/second-command.log"
+  echo "second_command_s $(elapsed "$t")" >>"$timings"
+fi
 echo "fresh Debian 12: OK ($summary)"
 cat "$timings"
+exit 0
+}
