@@ -15,5 +15,5 @@ rule calibrate:
         po2="{}..{}".format(*config["calibration_po2"]),
         repeats=config["calibration_repeats"],
     shell:
-        "{PYTHON} -m zkprof calibrate --po2 {params.po2} --repeats {params.repeats} "
+        "python3 -m zkprof calibrate --po2 {params.po2} --repeats {params.repeats} "
         "--threads {threads} --out {output} > {log} 2>&1"

@@ -1,7 +1,5 @@
 # Configuration checks, case discovery and the input functions every other rule uses.
 import json
-import shlex
-import sys
 from pathlib import Path
 
 import psutil
@@ -18,6 +16,7 @@ from zkprof.workflow import (
     force_when_dag_is_built,
     forced_targets,
     index_cases,
+    jobs_use_this_interpreter,
     execute_rows,
     normalize_config,
     plan_proofs,
@@ -28,9 +27,7 @@ from zkprof.workflow import (
 normalize_config(config, Path(workflow.basedir) / "config" / "schema.yaml")
 validate(config, "../config/schema.yaml")
 
-# Jobs run with the interpreter that runs Snakemake (the project's virtualenv), never a `python`
-# found on PATH: a stock Debian has none, and another one would lack zkprof's packages.
-PYTHON = shlex.quote(sys.executable)
+jobs_use_this_interpreter()
 RESULTS = Path(config["results_dir"])
 ACTION = config["action"]
 # An estimate is an execute run plus predictions: it shares (and reuses) the execute results.

@@ -16,4 +16,4 @@ rule build_guest:
         guest_dir=GUEST_DIR,
         out_dir=lambda wildcards, output: Path(output.program).parent,
     shell:
-        "{PYTHON} -m zkprof guest build {params.guest_dir} --out {params.out_dir} > {log} 2>&1"
+        "python3 -m zkprof guest build {params.guest_dir} --out {params.out_dir} > {log} 2>&1"

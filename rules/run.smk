@@ -17,4 +17,4 @@ rule run_cases:
     params:
         spec=run_cases_spec,
     shell:
-        "{PYTHON} -m zkprof.jobs run-cases {params.spec:q} {log:q}"
+        "python3 -m zkprof.jobs run-cases {params.spec:q} {log:q}"

@@ -20,4 +20,4 @@ rule witnesses:
             }
         ),
     shell:
-        "{PYTHON} -m zkprof.jobs witnesses {params.spec:q} {log:q}"
+        "python3 -m zkprof.jobs witnesses {params.spec:q} {log:q}"

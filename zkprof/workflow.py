@@ -9,7 +9,9 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import os
 import re
+import sys
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -40,6 +42,16 @@ class Batch:
 
     source: str
     case_ids: tuple[str, ...]
+
+
+def jobs_use_this_interpreter() -> None:
+    """Puts the folder of the Python running Snakemake first on PATH, so that a job's `python3` is
+    the project's virtualenv, never another one (a stock Debian's has none of zkprof's packages).
+    Every job, a SLURM job too, reads the Snakefile again and so does the same."""
+    folder = str(Path(sys.executable).parent)
+    path = os.environ.get("PATH", "")
+    if path.split(os.pathsep)[0] != folder:
+        os.environ["PATH"] = os.pathsep.join([folder, path]) if path else folder
 
 
 def source_key(source: str) -> str:
