@@ -16,7 +16,8 @@ started=$(date +%s)
 step "Debian packages" "run as root or with sudo; the packages come from Debian 12's main and security archives"
 # rust-web-llvm provides rust-lld (the guests' linker, lld-22 underneath); rustc-web only recommends it.
 debs=(rustc-web cargo-web rust-web-src rust-web-llvm lld-22 build-essential python3-venv ca-certificates)
-((dev)) && debs+=(git)
+# --dev: git for the tests' scratch repositories, rustfmt and clippy for envs/check-native.sh.
+((dev)) && debs+=(git rustfmt-web rust-web-clippy)
 install_debs "${debs[@]}"
 
 step "Rust toolchain in $ZKPROF_RUST_BIN" "install Debian's rustc-web and cargo-web (>= $ZKPROF_RUST_MIN), or set ZKPROF_RUST_BIN to a folder with cargo and rustc"
@@ -47,8 +48,7 @@ req=envs/requirements.txt
 ((dev)) && req=envs/requirements-dev.txt
 "$py" -m pip install -q --disable-pip-version-check -r "$req"
 
-# Rust build output lives outside the clone so that fresh clones (CI) reuse it.
-cache="${ZKPROF_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/zkprof}"
+cache="$ZKPROF_CACHE"
 export CARGO_TARGET_DIR="$cache/target"
 # risc0's recursion programs are downloaded by its build script, which fails offline; DOCS_RS=1 makes
 # it embed an empty archive (composite receipts work, succinct ones report an error). With the zip at

@@ -19,6 +19,9 @@ zkprof_venv() {
 ZKPROF_RUST_BIN="${ZKPROF_RUST_BIN:-/usr/bin}"
 ZKPROF_RUST_MIN="1.96"
 
+# Rust build output (and other caches) live outside the clone so that fresh clones (CI) reuse them.
+ZKPROF_CACHE="${ZKPROF_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/zkprof}"
+
 # Every failure stops the script with the failing tool's own output above it and what to do next.
 zkprof_step=""
 zkprof_hint=""

@@ -19,7 +19,7 @@ cd "$ZKPROF_REPO"
 # with snakemake 9.27.1 and Debian 12's slurm-wlm 22.05.8.
 PLUGIN="snakemake-executor-plugin-slurm==2.8.0"
 JOBSTEP="snakemake-executor-plugin-slurm-jobstep==0.6.1"
-cache="${ZKPROF_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/zkprof}"
+cache="$ZKPROF_CACHE"
 venv="${ZKPROF_SLURM_VENV:-$cache/slurm-venv}"
 # The main environment: the one envs/bootstrap.sh set up.
 main_py="$(zkprof_venv)/bin/python"

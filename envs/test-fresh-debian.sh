@@ -16,7 +16,7 @@ source "$(dirname "$0")/common.sh"
 cd "$ZKPROF_REPO"
 
 [[ $(id -u) -eq 0 ]] || { echo "test-fresh-debian.sh: needs root (debootstrap, chroot, mount)" >&2; exit 1; }
-work="${ZKPROF_FRESH_DIR:-${ZKPROF_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/zkprof}/fresh-debian}"
+work="${ZKPROF_FRESH_DIR:-$ZKPROF_CACHE/fresh-debian}"
 root="$work/root"
 caches="$work/caches"
 mirror="${ZKPROF_DEBIAN_MIRROR:-http://deb.debian.org/debian}"

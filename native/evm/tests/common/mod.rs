@@ -6,21 +6,23 @@
 use serde_json::{json, Map, Value};
 use std::path::{Path, PathBuf};
 
-/// The fixture folder, `$ZKPROF_STATE_TESTS` or `shared/fixtures/state_tests` beside the repo.
+/// The state-test fixtures: `$ZKPROF_FIXTURES/state_tests`, by default `shared/fixtures/` beside
+/// the repo (as `zkprof.paths.shared_fixtures_dir` finds them). Missing, they skip the test, or fail
+/// it when `ZKPROF_REQUIRE_FIXTURES=1` (CI).
 pub fn fixtures_dir() -> Option<PathBuf> {
-    let dir = match std::env::var_os("ZKPROF_STATE_TESTS") {
+    let root = match std::env::var_os("ZKPROF_FIXTURES") {
         Some(dir) => PathBuf::from(dir),
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures/state_tests"),
+        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures"),
     };
+    let dir = root.join("state_tests");
     if dir.is_dir() {
-        Some(dir)
-    } else {
-        eprintln!(
-            "SKIPPED: state-test fixtures not found at {} (set ZKPROF_STATE_TESTS)",
-            dir.display()
-        );
-        None
+        return Some(dir);
     }
+    let message =
+        format!("state-test fixtures not found at {} (set ZKPROF_FIXTURES)", dir.display());
+    assert!(std::env::var_os("ZKPROF_REQUIRE_FIXTURES").is_none_or(|v| v != "1"), "{message}");
+    eprintln!("SKIPPED: {message}");
+    None
 }
 
 /// All `.json` files under `dir`, sorted, as paths relative to `dir`.
