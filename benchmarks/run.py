@@ -435,6 +435,96 @@ def bench_openvm(tmp: Path) -> str:
     return bench_openvm_parse()
 
 
+# Shared fixtures that exercise one precompile (or keccak) each, by file.
+ACCELERATED_WORKLOADS = {
+    "ecrecover": "precompiles/CallEcrecover0.json",
+    "sha256": "precompiles/CallSha256_4.json",
+    "modexp": "precompiles/modexp.json",
+    "bn254 add": "precompiles/ecadd_1-2_1-2_21000_128.json",
+    "bn254 mul": "precompiles/ecmul_1-2_9_21000_96.json",
+    "bn254 pairing": "precompiles/ecpairing_one_point_fail.json",
+    "blake2f": "precompiles/blake2B.json",
+    "identity": "precompiles/CallIdentity_4.json",
+    "keccak-heavy": "keccak/sha3.json",
+}
+
+
+def bench_accelerators(tmp: Path) -> str:
+    """The plain and the accelerated EVM guest on every shared fixture (loops/ aside), case by
+    case in one process: cycles, cycles per gas and the accelerator calls they make."""
+    import pandas as pd
+
+    from zkprof.cases import load_cases
+    from zkprof.profile import profile_case
+    from zkprof.runner import RunSettings
+    from zkprof.witness import case_description, evm_witness
+
+    programs = {
+        "plain": build_program(GUESTS_DIR / "evm", BUILD, quiet=True),
+        "accelerated": build_program(GUESTS_DIR / "evm-accelerated", BUILD, quiet=True),
+    }
+    cases, _ = load_cases(shared_fixtures_dir() / "state_tests")
+    records = []
+    for case in cases:
+        if case.source.startswith("loops/") or case.skip_reason:
+            continue
+        witness, description = evm_witness(case), case_description(case)
+        for name, program in programs.items():
+            row = profile_case(description, witness, program, RunSettings(segment_po2=20))
+            if row["status"] == "matched":
+                records.append(row | {"guest_kind": name})
+    rows = pd.DataFrame(records)
+    both = rows.groupby("case_id")["guest_kind"].transform("nunique") == 2
+    rows = rows[both]
+    calls = ["keccak_permutations", "sha_compressions", "bigint2_calls"]
+
+    def compare(label: str, g: pd.DataFrame, region: str = "user_cycles") -> str:
+        plain = g[g["guest_kind"] == "plain"]
+        acc = g[g["guest_kind"] == "accelerated"]
+        cpg = [(x[region].sum() / max(x["gas_used"].sum(), 1)) for x in (plain, acc)]
+        counts = " | ".join(f"{acc[c].sum():,}" for c in calls)
+        return (
+            f"| {label} | {len(acc)} | {plain[region].sum():,} | {acc[region].sum():,} | "
+            f"{plain[region].sum() / max(acc[region].sum(), 1):.1f}x | {cpg[0]:,.0f} | "
+            f"{cpg[1]:,.0f} | {counts} |"
+        )
+
+    header = (
+        "| {} | cases | plain cycles | accelerated cycles | fewer | plain cycles/gas | "
+        "accelerated cycles/gas | keccak permutations | SHA-256 compressions | bigint2 calls |\n"
+        "|---|---|---|---|---|---|---|---|---|---|"
+    )
+    by_group = [compare(str(grp), g) for grp, g in rows.groupby("group")]
+    by_workload = [
+        compare(label, rows[rows["source"] == source])
+        for label, source in ACCELERATED_WORKLOADS.items()
+        if (rows["source"] == source).any()
+    ]
+    by_workload.append(compare("state-root region (all cases)", rows, "cycles_state_root"))
+    lines = [
+        f"Machine: {machine_line()}.",
+        "",
+        f"{rows['case_id'].nunique()} shared-fixture cases (all but `loops/`), each executed with "
+        "the plain guest (`evm`) and the accelerated one (`evm-accelerated`) in one process, "
+        "segment po2 20; both matched the fixture and the native run on every case counted. "
+        "Cycles are user cycles (the guest's instructions; `total_cycles` rounds segments up to "
+        "powers of two), summed over the cases; cycles per gas likewise. The accelerator calls "
+        "are the accelerated guest's: their work is proved outside these cycles (the keccak "
+        "coprocessor; the SHA-256 and bigint2 circuits' own rows).",
+        "",
+        "Per category:",
+        "",
+        header.format("category"),
+        *by_group,
+        "",
+        "Per precompile (the fixture file that calls it) and the state-root region:",
+        "",
+        header.format("workload"),
+        *by_workload,
+    ]
+    return "\n".join(lines) + "\n"
+
+
 BENCHMARKS: dict[str, tuple[str, Callable[[Path], str]]] = {
     "binding_execute": (
         "Binding overhead: execute",
@@ -451,6 +541,7 @@ BENCHMARKS: dict[str, tuple[str, Callable[[Path], str]]] = {
     "openvm": ("openvm-prof metrics JSON, 100 MB", bench_openvm),
     "throughput": ("Prover throughput and memory per segment po2", bench_throughput),
     "prediction": ("Proving predictions against measurements", bench_prediction),
+    "accelerators": ("Accelerated and plain EVM guest, side by side", bench_accelerators),
 }
 
 

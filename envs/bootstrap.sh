@@ -55,7 +55,8 @@ export CARGO_TARGET_DIR="$cache/target"
 # RECURSION_SRC_PATH the real programs are embedded instead.
 if [[ -n "${RECURSION_SRC_PATH:-}" ]]; then
   # Succinct receipts will run the recursion circuit: build its kernels optimised (native/Cargo.toml).
-  export MATURIN_PEP517_ARGS="${MATURIN_PEP517_ARGS:-} --config profile.release.package.risc0-circuit-recursion-sys.opt-level=3"
+  # So will the keccak coprocessor's proofs (the accelerated EVM guest).
+  export MATURIN_PEP517_ARGS="${MATURIN_PEP517_ARGS:-} --config profile.release.package.risc0-circuit-recursion-sys.opt-level=3 --config profile.release.package.risc0-circuit-keccak-sys.opt-level=3"
 else
   export DOCS_RS=1
 fi

@@ -33,7 +33,7 @@ ACTION = config["action"]
 # An estimate is an execute run plus predictions: it shares (and reuses) the execute results.
 RUN_ACTION = "execute" if ACTION == "estimate" else ACTION
 SOURCE = source_for(config.get("tests_dir"), config.get("inputs_dir"))
-GUEST_DIR = resolve_guest_dir(config["guest"])
+GUEST_DIR = resolve_guest_dir(config["guest"], accelerators=config["accelerators"])
 GUEST = GUEST_DIR.name
 
 # Filters go positionally: snakefmt would read a keyword argument named after it as a directive.

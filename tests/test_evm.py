@@ -25,6 +25,15 @@ def evm_guest() -> GuestProgram:
     return built_guest("evm")
 
 
+@pytest.fixture(scope="module")
+def accelerated_guest() -> GuestProgram:
+    return built_guest("evm-accelerated")
+
+
+# What both guests must agree on, case by case (and each with the native run and the fixture).
+RESULT_FIELDS = ("status", "outcome", "gas_used", "state_root", "logs_hash")
+
+
 def profile(case: Case, guest: GuestProgram, **settings: object) -> dict:
     run = RunSettings(**({"segment_po2": 20} | settings))  # type: ignore[arg-type]
     witness = b"" if case.skip_reason else evm_witness(case)
@@ -55,10 +64,12 @@ def test_witness_errors_name_the_field() -> None:
         _native.evm_run_native(b"\x01\x02")
 
 
-def test_examples_match_in_the_zkvm(evm_guest: GuestProgram) -> None:
+@pytest.mark.parametrize("guest", ["evm", "evm-accelerated"])
+def test_examples_match_in_the_zkvm(guest: str) -> None:
+    program = built_guest(guest)
     cases, _ = load_cases(EXAMPLES)
     for case in cases:
-        row = profile(case, evm_guest)
+        row = profile(case, program)
         assert row["status"] == metrics.MATCHED, (case.case_id, row["reason"])
         assert (
             row["cycles_decode"] > 0
@@ -69,6 +80,21 @@ def test_examples_match_in_the_zkvm(evm_guest: GuestProgram) -> None:
             row["cycles_decode"] + row["cycles_transaction"] + row["cycles_state_root"]
             <= row["user_cycles"]
         )
+
+
+def test_accelerated_guest_is_refused_for_proving_without_recursion(
+    accelerated_guest: GuestProgram,
+) -> None:
+    # This build has no recursion programs (DOCS_RS=1): the keccak coprocessor's proofs cannot be
+    # lifted, so the case fails at once with the reason instead of after proving its segments.
+    if _native.recursion_available():
+        pytest.skip("this build has the recursion programs: it can prove the keccak coprocessor")
+    case = load_cases(EXAMPLES)[0][0]
+    row = profile(case, accelerated_guest, action="prove", segment_po2=14)
+    assert row["status"] == metrics.FAILED
+    assert "recursion programs" in row["reason"] and "accelerators: false" in row["reason"]
+    assert row.get("prove_ms") is None and row.get("total_cycles") is None
+    assert row["accelerators"] is True
 
 
 def test_check_reports_what_differs() -> None:
@@ -90,19 +116,37 @@ def _shared_cases(shared: Path, loops: bool) -> list[Case]:
     return [c for c in cases if c.source.startswith("loops/") == loops]
 
 
-def test_shared_fixtures_match_in_the_zkvm(shared_fixtures: Path, evm_guest: GuestProgram) -> None:
+def test_shared_fixtures_match_in_both_guests(
+    shared_fixtures: Path, evm_guest: GuestProgram, accelerated_guest: GuestProgram
+) -> None:
     cases = _shared_cases(shared_fixtures, loops=False)
     assert len(cases) >= 354
-    failures, skipped = [], []
+    failures, skipped, disagreements = [], [], []
+    cycles = {"plain": 0, "accelerated": 0}
     for case in cases:
-        row = profile(case, evm_guest)
-        if row["status"] == metrics.SKIPPED:
+        plain = profile(case, evm_guest)
+        accelerated = profile(case, accelerated_guest)
+        if plain["status"] == metrics.SKIPPED:
             skipped.append(case.fork)
-        elif row["status"] != metrics.MATCHED:
-            failures.append((case.case_id, row["status"], row["reason"]))
+        for name, row in (("plain", plain), ("accelerated", accelerated)):
+            if row["status"] not in (metrics.MATCHED, metrics.SKIPPED):
+                failures.append((name, case.case_id, row["status"], row["reason"]))
+        differing = [f for f in RESULT_FIELDS if plain.get(f) != accelerated.get(f)]
+        if differing:
+            disagreements.append((case.case_id, differing))
+        if plain["status"] == metrics.MATCHED:
+            # The plain guest calls no accelerator; the accelerated one hashes every trie node
+            # on the keccak coprocessor.
+            assert plain["keccak_permutations"] == plain["sha_compressions"] == 0
+            assert accelerated["keccak_permutations"] > 0
+            assert (plain["accelerators"], accelerated["accelerators"]) == (False, True)
+            cycles["plain"] += plain["total_cycles"]
+            cycles["accelerated"] += accelerated["total_cycles"]
     assert not failures, failures
+    assert not disagreements, disagreements
     # Only forks revm does not implement are skipped (Constantinople: only its Petersburg fix).
     assert set(skipped) <= {"Constantinople"} and len(skipped) <= 1
+    assert cycles["accelerated"] < cycles["plain"], cycles
 
 
 @pytest.mark.slow

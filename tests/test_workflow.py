@@ -280,7 +280,14 @@ def test_prove_one_cheap_case(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_prove_evm_case(tmp_path: Path) -> None:
     shutil.copytree(EXAMPLES / "transfer", tmp_path / "tests" / "transfer")
-    snakemake(tmp_path, action="prove", segment_po2=18, include=["value_transfer__Cancun__d0g0v0$"])
+    # The plain guest: the accelerated one's keccak proofs need the recursion programs.
+    snakemake(
+        tmp_path,
+        action="prove",
+        segment_po2=18,
+        accelerators=False,
+        include=["value_transfer__Cancun__d0g0v0$"],
+    )
     check_proved(run_metrics(tmp_path, "prove"))
 
 

@@ -42,15 +42,35 @@ class GuestProgram:
     program_path: Path
     image_id: str
     elf_sha256: str
+    # Built with zkprof-evm's `accelerators` feature (RISC Zero's keccak and SHA-256 accelerators).
+    accelerators: bool = False
 
     @property
     def meta_path(self) -> Path:
         return self.program_path.with_suffix(".json")
 
 
-def resolve_guest_dir(guest: str | Path) -> Path:
-    """A guest named by a crate folder under native/guests/, or by a path to any guest crate."""
+# The built-in EVM guest and its build with RISC Zero's accelerators (the same program otherwise).
+EVM_GUEST = "evm"
+EVM_ACCELERATED_GUEST = "evm-accelerated"
+
+
+def resolve_guest_dir(guest: str | Path, *, accelerators: bool = False) -> Path:
+    """A guest named by a crate folder under native/guests/, or by a path to any guest crate.
+    `accelerators` picks the accelerated build of the built-in EVM guest; other guests are
+    taken as they are."""
+    if accelerators and str(guest) == EVM_GUEST:
+        guest = EVM_ACCELERATED_GUEST
     return Path(guest) if "/" in str(guest) else GUESTS_DIR / str(guest)
+
+
+def uses_accelerators(guest_dir: Path) -> bool:
+    """Whether the guest crate builds zkprof-evm with its `accelerators` feature."""
+    import tomllib
+
+    manifest = tomllib.loads((guest_dir / "Cargo.toml").read_text())
+    evm = manifest.get("dependencies", {}).get("zkprof-evm", {})
+    return isinstance(evm, dict) and "accelerators" in evm.get("features", [])
 
 
 def guest_target_dir() -> Path:
@@ -65,6 +85,9 @@ def guest_env() -> dict[str, str]:
     env["RUSTC_BOOTSTRAP"] = "1"
     env["RUSTC"] = GUEST_RUSTC
     env["CARGO_ENCODED_RUSTFLAGS"] = "\x1f".join(GUEST_RUSTFLAGS)
+    # The zkVM (risc0-zkvm 3) runs the bigint2 programs; risc0-bigint2 refuses to build without
+    # this flag, which risc0's own build tool sets for the same reason.
+    env["RISC0_FEATURE_bigint2"] = "1"
     # Panic locations embed source paths in the ELF. Cargo's trim-paths rewrites them to
     # `<crate>-<version>/...`, so the image id does not depend on where the clone or the registry
     # live (same source, same image id), and every guest shares one build of std.
@@ -136,6 +159,7 @@ def build_program(guest_dir: Path, out_dir: Path, *, quiet: bool = False) -> Gue
         program_path=out_dir / f"{name}.bin",
         image_id=image_id,
         elf_sha256=hashlib.sha256(elf).hexdigest(),
+        accelerators=uses_accelerators(guest_dir),
     )
     write_bytes_atomic(built.program_path, program)
     meta = {
@@ -144,12 +168,29 @@ def build_program(guest_dir: Path, out_dir: Path, *, quiet: bool = False) -> Gue
         "elf_sha256": built.elf_sha256,
         "program_sha256": hashlib.sha256(program).hexdigest(),
         "guest_dir": str(guest_dir),
+        "accelerators": built.accelerators,
         "rustc": _tool_version(GUEST_RUSTC),
     }
     write_bytes_atomic(
         built.meta_path, (json.dumps(meta, indent=2, sort_keys=True) + "\n").encode()
     )
     return built
+
+
+def unprovable_reason(program: GuestProgram) -> str | None:
+    """Why this build of zkprof cannot prove the program (None: it can). risc0 proves the keccak
+    coprocessor's work as a lifted succinct receipt, which needs the recursion programs; an offline
+    build (DOCS_RS=1) lacks them, and risc0 would fail only after proving every segment."""
+    from zkprof import _native
+
+    if program.accelerators and not _native.recursion_available():
+        return (
+            f"guest {program.name} uses the keccak coprocessor, whose proofs need RISC Zero's "
+            "recursion programs, absent from this build (built offline, DOCS_RS=1); execute "
+            "counts its cycles exactly; to prove, run with accelerators: false or rebuild with "
+            "RECURSION_SRC_PATH"
+        )
+    return None
 
 
 def load_program(program_path: Path) -> GuestProgram:
@@ -159,6 +200,7 @@ def load_program(program_path: Path) -> GuestProgram:
         program_path=program_path,
         image_id=meta["image_id"],
         elf_sha256=meta["elf_sha256"],
+        accelerators=meta.get("accelerators", False),
     )
 
 

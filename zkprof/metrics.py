@@ -17,9 +17,10 @@ import pyarrow.parquet as pq
 
 from zkprof.atomic import write_atomic
 
-SCHEMA_VERSION = 2
-# Older versions this one reads: v2 only added columns (base RSS, proving predictions), null in v1.
-READABLE_VERSIONS = ("1", "2")
+SCHEMA_VERSION = 3
+# Older versions this one reads: v2 and v3 only added columns (v2: base RSS, proving predictions;
+# v3: the accelerator columns), null in the older ones.
+READABLE_VERSIONS = ("1", "2", "3")
 
 # Status of a case. Only "matched" rows describe a correct execution.
 MATCHED = "matched"  # ran, and its result equals the expected one
@@ -64,6 +65,26 @@ COLUMNS: dict[str, tuple[pa.DataType, str, str]] = {
     "cycles_decode": (pa.int64(), "cycles", "guest region: reading and decoding the input"),
     "cycles_transaction": (pa.int64(), "cycles", "guest region: running the transaction"),
     "cycles_state_root": (pa.int64(), "cycles", "guest region: post-state root and logs hash"),
+    "accelerators": (
+        pa.bool_(),
+        "-",
+        "the guest ran with RISC Zero's accelerators (keccak coprocessor, SHA-256, bigint2)",
+    ),
+    "keccak_permutations": (
+        pa.int64(),
+        "count",
+        "keccak-f permutations done by the keccak coprocessor (proved outside total_cycles)",
+    ),
+    "sha_compressions": (
+        pa.int64(),
+        "count",
+        "SHA-256 block compressions by the SHA-256 accelerator (the SHA-256 precompile)",
+    ),
+    "bigint2_calls": (
+        pa.int64(),
+        "count",
+        "calls of RISC Zero's bigint2 programs (field and curve operations of ecrecover)",
+    ),
     "cycles_per_gas": (pa.float64(), "cycles/gas", "total cycles per unit of gas"),
     "execute_ms": (pa.float64(), "ms", "zkVM execution wall time"),
     "native_ms": (pa.float64(), "ms", "same workload compiled natively (reference)"),

@@ -17,9 +17,9 @@ from typing import Any
 import zkprof
 from zkprof import metrics
 from zkprof.atomic import write_bytes_atomic
-from zkprof.guest import GuestProgram
+from zkprof.guest import GuestProgram, unprovable_reason
 from zkprof.paths import cache_dir
-from zkprof.runner import CaseFailure, RunSettings, Worker, host_id, measure_isolated
+from zkprof.runner import PROVE, CaseFailure, RunSettings, Worker, host_id, measure_isolated
 from zkprof.witness import STATE_TEST, read_witnesses
 
 RAW_INPUT = "raw_input"
@@ -45,6 +45,7 @@ def _base_row(
         "action": settings.action,
         "guest": program.name,
         "image_id": program.image_id,
+        "accelerators": program.accelerators,
         "segment_po2": settings.segment_po2,
         "expected_state_root": expected.get("state_root"),
         "expected_logs_hash": expected.get("logs_hash"),
@@ -56,6 +57,7 @@ def _base_row(
 
 def _evm_fields(output: dict[str, Any]) -> dict[str, Any]:
     cycles = output["region_cycles"]
+    calls = output["accelerator_calls"]
     return {
         "outcome": output["outcome"],
         "gas_used": output["gas_used"],
@@ -64,6 +66,9 @@ def _evm_fields(output: dict[str, Any]) -> dict[str, Any]:
         "cycles_decode": cycles["decode"],
         "cycles_transaction": cycles["transaction"],
         "cycles_state_root": cycles["state_root"],
+        "keccak_permutations": calls["keccak_permutations"],
+        "sha_compressions": calls["sha_compressions"],
+        "bigint2_calls": calls["bigint2_calls"],
     }
 
 
@@ -124,6 +129,8 @@ def profile_case(
         return row | {"status": metrics.SKIPPED, "reason": description["skip_reason"]}
     if description.get("error"):
         return row | {"status": metrics.FAILED, "reason": f"bad input: {description['error']}"}
+    if settings.action == PROVE and (unprovable := unprovable_reason(program)):
+        return row | {"status": metrics.FAILED, "reason": unprovable}
     try:
         code = worker.program if worker is not None else program.program_path.read_bytes()
         fields = measure_isolated(code, guest_input, settings, worker)

@@ -27,7 +27,9 @@ use revm::primitives::hardfork::SpecId;
 use revm::primitives::{Address, Bytes, Log, TxKind, B256, U256};
 use revm::state::EvmState;
 use revm::{Context, ExecuteEvm, MainBuilder, MainContext};
-use zkprof_types::{EvmInput, EvmOutput, Outcome, RegionCycles, Transaction, Word};
+use zkprof_types::{
+    AcceleratorCalls, EvmInput, EvmOutput, Outcome, RegionCycles, Transaction, Word,
+};
 
 /// ethereum/tests fork names and the revm spec each runs with.
 ///
@@ -88,6 +90,8 @@ pub const UNSUPPORTED_FEE_ABOVE_U128: &str = "UNSUPPORTED_FEE_ABOVE_U128";
 /// [`UNSUPPORTED_FORK`], [`UNSUPPORTED_FEE_ABOVE_U128`], `HEADER_PREVRANDAO_NOT_SET` and
 /// `HEADER_EXCESS_BLOB_GAS_NOT_SET` (the fork needs an `env` field that is missing).
 pub fn execute(input: &EvmInput, cycles: &dyn Fn() -> u64) -> EvmOutput {
+    #[cfg(feature = "accelerators")]
+    zkprof_accelerators::install();
     let start = cycles();
     let mut world = state::from_pre(&input.pre);
     let run = match spec_for(&input.fork) {
@@ -116,7 +120,15 @@ pub fn execute(input: &EvmInput, cycles: &dyn Fn() -> u64) -> EvmOutput {
             transaction: executed.saturating_sub(start),
             state_root: done.saturating_sub(executed),
         },
+        accelerator_calls: accelerator_calls(),
     }
+}
+
+fn accelerator_calls() -> AcceleratorCalls {
+    #[cfg(feature = "accelerators")]
+    return zkprof_accelerators::calls();
+    #[cfg(not(feature = "accelerators"))]
+    AcceleratorCalls::default()
 }
 
 struct Executed {

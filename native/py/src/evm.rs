@@ -51,10 +51,16 @@ fn output_dict<'py>(py: Python<'py>, out: &EvmOutput) -> PyResult<Bound<'py, PyD
     cycles.set_item("transaction", out.region_cycles.transaction)?;
     cycles.set_item("state_root", out.region_cycles.state_root)?;
     d.set_item("region_cycles", cycles)?;
+    let calls = PyDict::new(py);
+    calls.set_item("keccak_permutations", out.accelerator_calls.keccak_permutations)?;
+    calls.set_item("sha_compressions", out.accelerator_calls.sha_compressions)?;
+    calls.set_item("bigint2_calls", out.accelerator_calls.bigint2_calls)?;
+    d.set_item("accelerator_calls", calls)?;
     Ok(d)
 }
 
-/// The EVM guest's journal -> {outcome, gas_used, state_root, logs_hash, region_cycles}.
+/// The EVM guest's journal -> {outcome, gas_used, state_root, logs_hash, region_cycles,
+/// accelerator_calls}.
 #[pyfunction]
 fn evm_decode_output<'py>(py: Python<'py>, journal: &[u8]) -> PyResult<Bound<'py, PyDict>> {
     let out: EvmOutput = zkprof_types::decode(journal)

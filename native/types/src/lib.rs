@@ -114,6 +114,20 @@ pub struct RegionCycles {
     pub state_root: u64,
 }
 
+/// How often the guest called each of RISC Zero's accelerators: their work is proved outside the
+/// main circuit's cycles (SHA-256 rounds in their own rows, keccak permutations in the keccak
+/// coprocessor), so cycles alone would show acceleration as free. All zero in the plain guest.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AcceleratorCalls {
+    /// Keccak-f[1600] permutations handed to the keccak coprocessor.
+    pub keccak_permutations: u64,
+    /// SHA-256 block compressions by the SHA-256 accelerator (the SHA-256 precompile).
+    pub sha_compressions: u64,
+    /// Calls of RISC Zero's bigint2 programs (a modular multiplication, inversion or addition, or
+    /// a curve point's doubling or addition, each one call).
+    pub bigint2_calls: u64,
+}
+
 /// Result of running one case.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EvmOutput {
@@ -122,6 +136,7 @@ pub struct EvmOutput {
     pub state_root: Word,
     pub logs_hash: Word,
     pub region_cycles: RegionCycles,
+    pub accelerator_calls: AcceleratorCalls,
 }
 
 /// A bincode encoding or decoding failure.
@@ -238,6 +253,11 @@ mod tests {
                 state_root: [1u8; 32],
                 logs_hash: [2u8; 32],
                 region_cycles: RegionCycles { decode: 1, transaction: 2, state_root: 3 },
+                accelerator_calls: AcceleratorCalls {
+                    keccak_permutations: 4,
+                    sha_compressions: 5,
+                    bigint2_calls: 6,
+                },
             };
             let bytes = encode(&out).unwrap();
             assert_eq!(decode::<EvmOutput>(&bytes).unwrap(), out);

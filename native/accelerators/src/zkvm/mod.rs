@@ -1,0 +1,62 @@
+//! The guest side: the crypto provider, its counters, and the accelerated operations.
+
+mod keccak;
+mod secp256k1;
+
+use core::cell::Cell;
+use revm::precompile::{install_crypto, Crypto, PrecompileHalt};
+use risc0_zkvm::sha::Sha256 as _;
+use zkprof_types::AcceleratorCalls;
+
+/// The guest is single-threaded and never preempted, so plain cells are enough.
+struct Counters {
+    keccak_permutations: Cell<u64>,
+    sha_compressions: Cell<u64>,
+    bigint2_calls: Cell<u64>,
+}
+// SAFETY: a zkVM guest has one thread.
+unsafe impl Sync for Counters {}
+
+static COUNTERS: Counters = Counters {
+    keccak_permutations: Cell::new(0),
+    sha_compressions: Cell::new(0),
+    bigint2_calls: Cell::new(0),
+};
+
+fn bump(cell: &Cell<u64>, by: u64) {
+    cell.set(cell.get() + by);
+}
+
+pub fn calls() -> AcceleratorCalls {
+    AcceleratorCalls {
+        keccak_permutations: COUNTERS.keccak_permutations.get(),
+        sha_compressions: COUNTERS.sha_compressions.get(),
+        bigint2_calls: COUNTERS.bigint2_calls.get(),
+    }
+}
+
+/// revm's crypto with the accelerated operations; the rest keep revm's defaults.
+#[derive(Debug)]
+struct Accelerated;
+
+impl Crypto for Accelerated {
+    fn sha256(&self, input: &[u8]) -> [u8; 32] {
+        bump(&COUNTERS.sha_compressions, crate::sha256_blocks(input.len()));
+        let digest = risc0_zkvm::sha::Impl::hash_bytes(input);
+        digest.as_bytes().try_into().expect("a SHA-256 digest is 32 bytes")
+    }
+
+    fn secp256k1_ecrecover(
+        &self,
+        sig: &[u8; 64],
+        recid: u8,
+        msg: &[u8; 32],
+    ) -> Result<[u8; 32], PrecompileHalt> {
+        secp256k1::ecrecover(sig, recid, msg).ok_or(PrecompileHalt::Secp256k1RecoverFailed)
+    }
+}
+
+pub fn install() {
+    // A second call finds the provider installed: nothing to do.
+    let _ = install_crypto(Accelerated);
+}

@@ -1,0 +1,1 @@
+../../evm/src/main.rs
