@@ -79,7 +79,8 @@ OPCODES: dict[str, int] = {
     "ADDMOD": 0x08, "MULMOD": 0x09, "EXP": 0x0A, "LT": 0x10, "GT": 0x11, "EQ": 0x14,
     "ISZERO": 0x15, "AND": 0x16, "OR": 0x17, "XOR": 0x18, "NOT": 0x19, "SHL": 0x1B,
     "SHR": 0x1C, "SHA3": 0x20, "ADDRESS": 0x30, "CALLER": 0x33, "CALLVALUE": 0x34,
-    "CALLDATALOAD": 0x35, "CALLDATASIZE": 0x36, "CODECOPY": 0x39, "RETURNDATASIZE": 0x3D,
+    "CALLDATALOAD": 0x35, "CALLDATASIZE": 0x36, "CALLDATACOPY": 0x37, "CODECOPY": 0x39,
+    "RETURNDATASIZE": 0x3D,
     "POP": 0x50, "MLOAD": 0x51, "MSTORE": 0x52, "MSTORE8": 0x53, "SLOAD": 0x54,
     "SSTORE": 0x55, "JUMP": 0x56, "JUMPI": 0x57, "GAS": 0x5A, "JUMPDEST": 0x5B,
     "TLOAD": 0x5C, "TSTORE": 0x5D, "PUSH0": 0x5F, "CALL": 0xF1, "RETURN": 0xF3,
@@ -723,6 +724,106 @@ def precompile_examples() -> list[Example]:
     ]
 
 
+SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
+SECP256K1_P = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEFFFFFC2F
+
+
+def _not_an_x() -> int:
+    """The smallest x with no point on secp256k1 (x³ + 7 not a square mod p)."""
+    x = 1
+    while pow((x**3 + 7) % SECP256K1_P, (SECP256K1_P - 1) // 2, SECP256K1_P) == 1:
+        x += 1
+    return x
+
+
+ECRECOVER_CALL = assemble(
+    """
+        CALLDATASIZE
+        PUSH 0x00
+        PUSH 0x00
+        CALLDATACOPY            ; mem[0:128] = hash, v, r, s
+        PUSH 0x20               ; retSize
+        PUSH 0x80               ; retOffset
+        PUSH 0x80               ; argsSize
+        PUSH 0x00               ; argsOffset
+        PUSH 0x01               ; ECRECOVER
+        GAS
+        STATICCALL
+        PUSH 0x10
+        SSTORE                  ; slot 0x10 = success
+        RETURNDATASIZE
+        PUSH 0x11
+        SSTORE                  ; slot 0x11 = output length (0: no key recovered)
+        PUSH 0x80
+        MLOAD
+        PUSH 0x00
+        SSTORE                  ; slot 0 = recovered address
+        STOP
+    """
+)
+
+
+def _ecrecover_inputs() -> list[tuple[str, bytes, int | None]]:
+    """(what, 128-byte input, expected address or None for no output): valid signatures and
+    each way one can fail, for the accelerated ecrecover's every branch."""
+
+    def word(x: int) -> bytes:
+        return x.to_bytes(32, "big")
+
+    def call(digest: bytes, v: int, r: int, s: int) -> bytes:
+        return digest + word(v) + word(r) + word(s)
+
+    signer = int(SENDER, 16)
+    msg = ECRECOVER_MESSAGE
+    r, s, parity = _sign(msg, SECRET_KEY)
+    zero = b"\x00" * 32
+    zr, zs, zparity = _sign(zero, SECRET_KEY)
+    # A hash of n + 5 is the same number modulo n as 5.
+    big = word(SECP256K1_N + 5)
+    br, bs, bparity = _sign(word(5), SECRET_KEY)
+    return [
+        ("valid signature", call(msg, 27 + parity, r, s), signer),
+        (
+            "high s (n - s) with the other v: the same key",
+            call(msg, 28 - parity, r, SECP256K1_N - s),
+            signer,
+        ),
+        ("valid r and s, the other v: another key", call(msg, 28 - parity, r, s), None),
+        ("hash 0 (no generator term)", call(zero, 27 + zparity, zr, zs), signer),
+        ("hash above the group order", call(big, 27 + bparity, br, bs), signer),
+        ("r = 0", call(msg, 27 + parity, 0, s), None),
+        ("s = 0", call(msg, 27 + parity, r, 0), None),
+        ("r = n", call(msg, 27 + parity, SECP256K1_N, s), None),
+        ("s = n", call(msg, 27 + parity, r, SECP256K1_N), None),
+        ("r not the x of a curve point", call(msg, 27 + parity, _not_an_x(), s), None),
+        ("v = 29", call(msg, 29, r, s), None),
+    ]
+
+
+def ecrecover_examples() -> list[Example]:
+    inputs = _ecrecover_inputs()
+
+    def expected(indexes: tuple[int, int, int]) -> dict[int, int]:
+        address = inputs[indexes[0]][2]
+        # "another key" recovers some other address: only that a key came back is checked.
+        if address is None:
+            return {0x10: 1} if inputs[indexes[0]][0].startswith("valid r") else {0x10: 1, 0x11: 0}
+        return {0x10: 1, 0x11: 32, 0: address}
+
+    return [
+        Example(
+            "precompiles/ecrecover_edges.json",
+            "ecrecover_edges",
+            "ECRECOVER (0x01) on valid signatures and on each kind of invalid one: "
+            + "; ".join(f"d{i}: {what}" for i, (what, _, _) in enumerate(inputs)),
+            _pre(**{CONTRACT: _account(code=ECRECOVER_CALL)}),
+            _legacy_tx(CONTRACT, [data for _, data, _ in inputs], [200_000], [0]),
+            tuple(PostEntry((i, 0, 0)) for i in range(len(inputs))),
+            _expect_storage(CONTRACT, expected),
+        )
+    ]
+
+
 def _has_ripemd() -> bool:
     try:
         hashlib.new("ripemd160")
@@ -823,6 +924,7 @@ def all_examples() -> list[Example]:
         *storage_examples(),
         *keccak_examples(),
         *precompile_examples(),
+        *ecrecover_examples(),
         *create_examples(),
         *exception_examples(),
     ]

@@ -24,8 +24,10 @@ pytest.importorskip(
 from ethereum.crypto.hash import keccak256
 from ethereum_rlp import rlp
 
+from .conftest import SHARED_FIXTURES
+
 REPO = Path(__file__).resolve().parents[1]
-FIXTURES = REPO.parent / "shared/fixtures/state_tests"
+FIXTURES = SHARED_FIXTURES
 EXAMPLES = REPO / "examples/state_tests"
 GENERATOR = REPO / "examples/make_state_tests.py"
 EMPTY_LOGS = "0x1dcc4de8dec75d7aab85b567b6ccd41ad312451b948a7413f0a142fd40d49347"
@@ -68,9 +70,8 @@ def _cancun_fixture_files() -> list[Path]:
 CANCUN_FIXTURES = _cancun_fixture_files()
 
 
-def test_fixtures_present() -> None:
-    if not FIXTURES.is_dir():
-        pytest.skip(f"shared fixtures not found at {FIXTURES}")
+def test_fixtures_present(shared_fixtures: Path) -> None:
+    # Skips without the fixtures, or fails with ZKPROF_REQUIRE_FIXTURES=1 (CI).
     assert len(CANCUN_FIXTURES) >= 3
 
 

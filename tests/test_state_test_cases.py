@@ -21,7 +21,9 @@ from zkprof.cases import (
     load_file,
 )
 
-FIXTURES = Path(__file__).resolve().parents[1].parent / "shared/fixtures/state_tests"
+from .conftest import SHARED_FIXTURES
+
+FIXTURES = SHARED_FIXTURES
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples/state_tests"
 
 SENDER = "0xa94f5374fce5edbc8e2a8697c15331677e6ebf0b"
@@ -573,8 +575,7 @@ def count_post_entries(path: Path) -> int:
     return sum(len(entries) for test in tests.values() for entries in test["post"].values())
 
 
-@pytest.mark.skipif(not FIXTURES.is_dir(), reason=f"shared fixtures not found at {FIXTURES}")
-def test_shared_fixtures_load_without_errors() -> None:
+def test_shared_fixtures_load_without_errors(shared_fixtures: Path) -> None:
     cases, errors = load_cases(FIXTURES)
     assert errors == []
     assert_safe_ids(cases)
