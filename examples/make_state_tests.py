@@ -80,7 +80,7 @@ OPCODES: dict[str, int] = {
     "ISZERO": 0x15, "AND": 0x16, "OR": 0x17, "XOR": 0x18, "NOT": 0x19, "SHL": 0x1B,
     "SHR": 0x1C, "SHA3": 0x20, "ADDRESS": 0x30, "CALLER": 0x33, "CALLVALUE": 0x34,
     "CALLDATALOAD": 0x35, "CALLDATASIZE": 0x36, "CALLDATACOPY": 0x37, "CODECOPY": 0x39,
-    "RETURNDATASIZE": 0x3D,
+    "RETURNDATASIZE": 0x3D, "RETURNDATACOPY": 0x3E,
     "POP": 0x50, "MLOAD": 0x51, "MSTORE": 0x52, "MSTORE8": 0x53, "SLOAD": 0x54,
     "SSTORE": 0x55, "JUMP": 0x56, "JUMPI": 0x57, "GAS": 0x5A, "JUMPDEST": 0x5B,
     "TLOAD": 0x5C, "TSTORE": 0x5D, "PUSH0": 0x5F, "CALL": 0xF1, "RETURN": 0xF3,
@@ -824,6 +824,87 @@ def ecrecover_examples() -> list[Example]:
     ]
 
 
+MODEXP_CALL = assemble(
+    """
+        CALLDATASIZE
+        PUSH 0x00
+        PUSH 0x00
+        CALLDATACOPY            ; mem[0:] = EIP-198 input
+        PUSH 0x00               ; retSize (the output is read with RETURNDATACOPY)
+        PUSH 0x00               ; retOffset
+        CALLDATASIZE            ; argsSize
+        PUSH 0x00               ; argsOffset
+        PUSH 0x05               ; MODEXP
+        GAS
+        STATICCALL
+        PUSH 0x10
+        SSTORE                  ; slot 0x10 = success
+        RETURNDATASIZE
+        PUSH 0x11
+        SSTORE                  ; slot 0x11 = output length
+        RETURNDATASIZE
+        PUSH 0x00
+        PUSH 0x00
+        RETURNDATACOPY          ; mem[0:len] = output
+        RETURNDATASIZE
+        PUSH 0x00
+        SHA3
+        PUSH 0x00
+        SSTORE                  ; slot 0 = keccak256(output)
+        STOP
+    """
+)
+
+
+def _modexp_inputs() -> list[tuple[str, int, int, int, int, int, int]]:
+    """(what, base, exponent, modulus, and the byte lengths of each) for every width the
+    accelerated modexp takes (256, 384, 4096 bits) and its special cases."""
+    p256 = 2**255 - 19
+    big = 2**4095 + 1234567
+    return [
+        ("256-bit: 3^(p-2) mod p", 3, p256 - 2, p256, 32, 32, 32),
+        ("base above the modulus", 2**256 - 1, 65537, 2**200 + 1, 32, 3, 32),
+        ("even modulus, long exponent", 0x1234567, 2**300 - 3, 2**128, 8, 40, 17),
+        ("384-bit modulus", 7, 2**383 - 5, 2**383 + 187, 48, 48, 48),
+        ("4096-bit modulus", 5, 2**64 + 3, big, 512, 9, 512),
+        ("4104-bit modulus (software)", 5, 2**32 + 1, 2**4103 + 3, 513, 5, 513),
+        ("modulus 0", 5, 3, 0, 1, 1, 4),
+        ("modulus 1", 5, 3, 1, 1, 1, 1),
+        ("exponent 0", 9, 0, 1000, 1, 1, 2),
+        ("empty base and exponent", 0, 0, 77, 0, 0, 1),
+    ]
+
+
+def _modexp_call(base: int, exp: int, mod: int, lb: int, le: int, lm: int) -> bytes:
+    def fixed(x: int, n: int) -> bytes:
+        return x.to_bytes(n, "big") if n else b""
+
+    head = b"".join(n.to_bytes(32, "big") for n in (lb, le, lm))
+    return head + fixed(base, lb) + fixed(exp, le) + fixed(mod, lm)
+
+
+def modexp_examples() -> list[Example]:
+    inputs = _modexp_inputs()
+
+    def expected(indexes: tuple[int, int, int]) -> dict[int, int]:
+        _, base, exp, mod, _, _, lm = inputs[indexes[0]]
+        out = (pow(base, exp, mod) if mod else 0).to_bytes(lm, "big")
+        return {0x10: 1, 0x11: lm, 0: int.from_bytes(keccak256(out), "big")}
+
+    return [
+        Example(
+            "precompiles/modexp_widths.json",
+            "modexp_widths",
+            "MODEXP (0x05) at each width the accelerated guest handles and past it: "
+            + "; ".join(f"d{i}: {what}" for i, (what, *_) in enumerate(inputs)),
+            _pre(**{CONTRACT: _account(code=MODEXP_CALL)}),
+            _legacy_tx(CONTRACT, [_modexp_call(*i[1:]) for i in inputs], [900_000], [0]),
+            tuple(PostEntry((i, 0, 0)) for i in range(len(inputs))),
+            _expect_storage(CONTRACT, expected),
+        )
+    ]
+
+
 def _has_ripemd() -> bool:
     try:
         hashlib.new("ripemd160")
@@ -925,6 +1006,7 @@ def all_examples() -> list[Example]:
         *keccak_examples(),
         *precompile_examples(),
         *ecrecover_examples(),
+        *modexp_examples(),
         *create_examples(),
         *exception_examples(),
     ]

@@ -1,10 +1,11 @@
 //! The guest side: the crypto provider, its counters, and the accelerated operations.
 
 mod keccak;
+mod modexp;
 mod secp256k1;
 
 use core::cell::Cell;
-use revm::precompile::{install_crypto, Crypto, PrecompileHalt};
+use revm::precompile::{install_crypto, Crypto, DefaultCrypto, PrecompileHalt};
 use risc0_zkvm::sha::Sha256 as _;
 use zkprof_types::AcceleratorCalls;
 
@@ -53,6 +54,13 @@ impl Crypto for Accelerated {
         msg: &[u8; 32],
     ) -> Result<[u8; 32], PrecompileHalt> {
         secp256k1::ecrecover(sig, recid, msg).ok_or(PrecompileHalt::Secp256k1RecoverFailed)
+    }
+
+    fn modexp(&self, base: &[u8], exp: &[u8], modulus: &[u8]) -> Result<Vec<u8>, PrecompileHalt> {
+        match modexp::modexp(base, exp, modulus) {
+            Some(out) => Ok(out),
+            None => DefaultCrypto.modexp(base, exp, modulus),
+        }
     }
 }
 
