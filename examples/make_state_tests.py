@@ -905,6 +905,96 @@ def modexp_examples() -> list[Example]:
     ]
 
 
+BN254_P = 0x30644E72E131A029B85045B68181585D97816A916871CA8D3C208C16D87CFD47
+BN254_R = 0x30644E72E131A029B85045B68181585D2833E84879B9709143E1F593F0000001
+
+BN254_CALL = assemble(
+    """
+        PUSH 0x20
+        CALLDATASIZE
+        SUB                     ; the input after the first word
+        PUSH 0x20
+        PUSH 0x00
+        CALLDATACOPY            ; mem[0:] = input (the first word names the precompile)
+        PUSH 0x40               ; retSize
+        PUSH 0x200              ; retOffset
+        PUSH 0x20
+        CALLDATASIZE
+        SUB                     ; argsSize
+        PUSH 0x00               ; argsOffset
+        PUSH 0x00
+        CALLDATALOAD            ; address: 6 (ECADD) or 7 (ECMUL)
+        PUSH 0xc350             ; gas: a failing precompile takes all it is given
+        STATICCALL
+        PUSH 0x10
+        SSTORE                  ; slot 0x10 = success
+        PUSH 0x200
+        MLOAD
+        PUSH 0x00
+        SSTORE                  ; slot 0 = x
+        PUSH 0x220
+        MLOAD
+        PUSH 0x01
+        SSTORE                  ; slot 1 = y
+        STOP
+    """
+)
+
+
+def _bn254_inputs() -> list[tuple[str, int, list[int], tuple[int, int] | None]]:
+    """(what, precompile, input words, expected point or None for a failed call)."""
+    g = (1, 2)
+    neg_g = (1, BN254_P - 2)
+    # 2G, computed here in affine coordinates (the Ethereum execution specs check it again).
+    lam = 3 * pow(2 * 2, -1, BN254_P) % BN254_P
+    x2 = (lam * lam - 2) % BN254_P
+    two_g = (x2, (lam * (1 - x2) - 2) % BN254_P)
+    zero = (0, 0)
+    return [
+        ("G + G (a doubling)", 6, [*g, *g], two_g),
+        ("G + (-G)", 6, [*g, *neg_g], zero),
+        ("G + infinity", 6, [*g, *zero], g),
+        ("infinity + infinity", 6, [*zero, *zero], zero),
+        ("G + 2G", 6, [*g, *two_g], None),
+        ("a point not on the curve", 6, [1, 3, *g], None),
+        ("a coordinate equal to p", 6, [BN254_P, 2, *g], None),
+        ("G * 2", 7, [*g, 2], two_g),
+        ("G * 0", 7, [*g, 0], zero),
+        ("G * r", 7, [*g, BN254_R], zero),
+        ("G * (r + 2)", 7, [*g, BN254_R + 2], two_g),
+        ("G * (2^256 - 1)", 7, [*g, 2**256 - 1], None),
+        ("infinity * 5", 7, [*zero, 5], zero),
+        ("a point not on the curve * 5", 7, [1, 3, 5], None),
+    ]
+
+
+def bn254_examples() -> list[Example]:
+    inputs = _bn254_inputs()
+
+    def expected(indexes: tuple[int, int, int]) -> dict[int, int]:
+        what, _, _, point = inputs[indexes[0]]
+        if what.startswith("a "):
+            return {0x10: 0}
+        if point is None:  # a valid call whose result is only checked against the other runs
+            return {0x10: 1}
+        return {0x10: 1, 0: point[0], 1: point[1]}
+
+    data = [b"".join(w.to_bytes(32, "big") for w in [pc, *ws]) for _, pc, ws, _ in inputs]
+    return [
+        Example(
+            "precompiles/bn254_g1.json",
+            "bn254_g1",
+            "ECADD (0x06) and ECMUL (0x07) on bn254 G1, with the point at infinity, doubling, "
+            "scalars at and above the group order and invalid points: "
+            + "; ".join(f"d{i}: {what}" for i, (what, *_) in enumerate(inputs)),
+            _pre(**{CONTRACT: _account(code=BN254_CALL)}),
+            _legacy_tx(CONTRACT, data, [300_000], [0]),
+            tuple(PostEntry((i, 0, 0)) for i in range(len(inputs))),
+            _expect_storage(CONTRACT, expected),
+        )
+    ]
+
+
 def _has_ripemd() -> bool:
     try:
         hashlib.new("ripemd160")
@@ -1007,6 +1097,7 @@ def all_examples() -> list[Example]:
         *precompile_examples(),
         *ecrecover_examples(),
         *modexp_examples(),
+        *bn254_examples(),
         *create_examples(),
         *exception_examples(),
     ]

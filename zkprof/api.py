@@ -71,9 +71,11 @@ class RunConfig:
         )
 
 
-def build_guest(guest: str | Path, out_dir: Path) -> GuestProgram:
-    """Build a guest crate (a name under native/guests/ or a path) with the offline toolchain."""
-    return build_program(resolve_guest_dir(guest), out_dir)
+def build_guest(guest: str | Path, out_dir: Path, *, accelerators: bool = True) -> GuestProgram:
+    """Build a guest crate (a name under native/guests/ or a path) with the offline toolchain.
+    `accelerators`, as the workflow's setting of that name (and its default): the built-in EVM
+    guest with RISC Zero's accelerators (`evm-accelerated`)."""
+    return build_program(resolve_guest_dir(guest, accelerators=accelerators), out_dir)
 
 
 def load_cases(

@@ -1,8 +1,10 @@
 //! The guest side: the crypto provider, its counters, and the accelerated operations.
 
+mod bn254;
 mod keccak;
 mod modexp;
 mod secp256k1;
+mod u256;
 
 use core::cell::Cell;
 use revm::precompile::{install_crypto, Crypto, DefaultCrypto, PrecompileHalt};
@@ -54,6 +56,14 @@ impl Crypto for Accelerated {
         msg: &[u8; 32],
     ) -> Result<[u8; 32], PrecompileHalt> {
         secp256k1::ecrecover(sig, recid, msg).ok_or(PrecompileHalt::Secp256k1RecoverFailed)
+    }
+
+    fn bn254_g1_add(&self, p1: &[u8], p2: &[u8]) -> Result<[u8; 64], PrecompileHalt> {
+        bn254::g1_add(p1, p2)
+    }
+
+    fn bn254_g1_mul(&self, point: &[u8], scalar: &[u8]) -> Result<[u8; 64], PrecompileHalt> {
+        bn254::g1_mul(point, scalar)
     }
 
     fn modexp(&self, base: &[u8], exp: &[u8], modulus: &[u8]) -> Result<Vec<u8>, PrecompileHalt> {
