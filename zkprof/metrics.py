@@ -83,7 +83,7 @@ COLUMNS: dict[str, tuple[pa.DataType, str, str]] = {
     "bigint2_calls": (
         pa.int64(),
         "count",
-        "calls of RISC Zero's bigint2 programs (field and curve operations: ecrecover, modexp)",
+        "calls of RISC Zero's bigint2 programs (field and curve operations: ecrecover, modexp, bn254)",
     ),
     "cycles_per_gas": (pa.float64(), "cycles/gas", "total cycles per unit of gas"),
     "execute_ms": (pa.float64(), "ms", "zkVM execution wall time"),

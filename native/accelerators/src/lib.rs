@@ -1,9 +1,10 @@
 //! RISC Zero's accelerators behind the EVM's hashes and precompiles.
 //!
-//! In a zkVM guest, [`install`] routes revm's precompiles to the accelerators (SHA-256; ecrecover
-//! and modexp on bigint2), and this crate defines `native_keccak256`, which alloy-primitives'
-//! `keccak256` calls (its `native-keccak` feature), so every keccak of the EVM, the addresses and
-//! the tries runs on the keccak coprocessor. Elsewhere (the host) nothing changes and every count stays 0.
+//! In a zkVM guest, [`install`] routes revm's precompiles to the accelerators (SHA-256; ecrecover,
+//! modexp and bn254 G1 on bigint2), and this crate defines `native_keccak256`, which
+//! alloy-primitives' `keccak256` calls (its `native-keccak` feature), so every keccak of the EVM,
+//! the addresses and the tries runs on the keccak coprocessor. Elsewhere (the host) nothing
+//! changes and every count stays 0.
 //!
 //! [`calls`] counts the accelerator work: it is proved outside the main circuit's cycles, so a
 //! profile must show it beside them.

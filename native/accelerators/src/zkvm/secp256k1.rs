@@ -6,8 +6,8 @@
 //! key that k256's `recover_from_prehash` (revm's default) returns: the low-s normalisation
 //! there flips the recovery id with `s`, which leaves `s·R` unchanged.
 
-use super::u256::{add, be_bytes, calls, inv, less, mul, neg, pow, scale, sub, words, Words};
 use super::u256::ZERO;
+use super::u256::{add, be_bytes, calls, inv, less, mul, neg, pow, scale, sub, words, Words};
 use risc0_bigint2::ec::{AffinePoint, Secp256k1Curve};
 
 type Point = AffinePoint<8, Secp256k1Curve>;

@@ -103,4 +103,3 @@ pub fn scale<C: Curve<8>>(point: &AffinePoint<8, C>, scalar: &Words) -> AffinePo
     point.mul(scalar, &mut out);
     out
 }
-
