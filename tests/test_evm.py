@@ -82,6 +82,34 @@ def test_examples_match_in_the_zkvm(guest: str) -> None:
         )
 
 
+def test_accelerators_take_the_precompiles_work(
+    evm_guest: GuestProgram, accelerated_guest: GuestProgram
+) -> None:
+    # Cycle counts are deterministic: these ratios are properties of the code, not of the machine.
+    cases, _ = load_cases(EXAMPLES / "precompiles")
+    by_id = {c.case_id: c for c in cases}
+
+    def both(case_id: str) -> tuple[dict, dict]:
+        case = by_id[case_id]
+        return profile(case, evm_guest), profile(case, accelerated_guest)
+
+    plain, acc = both("ecrecover_edges__ecrecover_edges__Cancun__d0g0v0")
+    assert acc["bigint2_calls"] > 1000 and plain["bigint2_calls"] == 0
+    assert plain["cycles_transaction"] > 10 * acc["cycles_transaction"]
+    plain, acc = both("precompile_calls__precompile_calls__Cancun__d0g0v0")
+    assert acc["sha_compressions"] == 2  # one 64-byte message: two blocks with the padding
+    plain, acc = both("modexp_widths__modexp_widths__Cancun__d4g0v0")  # 4096 bits
+    assert acc["bigint2_calls"] > 0 and plain["cycles_transaction"] > 10 * acc["cycles_transaction"]
+    plain, acc = both("modexp_widths__modexp_widths__Cancun__d5g0v0")  # too wide
+    assert acc["bigint2_calls"] == 0
+    plain, acc = both("bn254_g1__bn254_g1__Cancun__d11g0v0")  # G * (2^256 - 1)
+    assert (
+        acc["bigint2_calls"] > 256 and plain["cycles_transaction"] > 10 * acc["cycles_transaction"]
+    )
+    for row in (plain, acc):
+        assert row["status"] == metrics.MATCHED, row["reason"]
+
+
 def test_accelerated_guest_is_refused_for_proving_without_recursion(
     accelerated_guest: GuestProgram,
 ) -> None:
