@@ -142,14 +142,14 @@ def test_pprof_output(calibration_bytes: bytes, tmp_path: Path) -> None:
     assert hottest(out).startswith("main ")
 
 
-@pytest.mark.parametrize("name", ["calibration", "evm"])
+@pytest.mark.parametrize("name", ["calibration", "evm", "evm-accelerated"])
 def test_same_source_same_image_id(name: str, tmp_path: Path) -> None:
     # The same crates at another path (another clone) must give the same program: source paths are
     # trimmed, and the EVM guest reaches its shared crates through links inside its own workspace,
     # so Cargo hashes their paths relative to it.
     here = built_guest(name)
     copy = tmp_path / "elsewhere" / "native"
-    for part in (f"guests/{name}", "evm", "types"):
+    for part in (f"guests/{name}", "evm", "types", "accelerators"):
         shutil.copytree(
             NATIVE_DIR / part, copy / part, symlinks=True, ignore=shutil.ignore_patterns("target")
         )

@@ -206,9 +206,17 @@ class RowJournal:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.kept = read_journal(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
         fresh = path.with_name(f".{path.name}.new")
-        self._sink = pa.OSFile(str(fresh), "wb")
+        # The last batch of another job removes the folder once it is empty (profile.run_batch),
+        # possibly between our mkdir and open; once our file is in it, it stays.
+        for attempt in range(10):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                self._sink = pa.OSFile(str(fresh), "wb")
+                break
+            except FileNotFoundError:
+                if attempt == 9:
+                    raise
         self._writer = pa.ipc.new_stream(self._sink, JOURNAL_SCHEMA)
         for fingerprint, row in self.kept.items():
             self.append(row, fingerprint)

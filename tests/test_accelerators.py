@@ -1,0 +1,119 @@
+"""Each accelerator path alone, in the probe guest (native/guests/accelerator-probe): its output
+against an independent computation here, the calls it made, and (slow tier) its proof."""
+
+from __future__ import annotations
+
+import hashlib
+import struct
+
+import coincurve
+import pytest
+from eth_utils import keccak
+
+from zkprof import _native
+from zkprof.guest import GuestProgram
+from zkprof.runner import RunSettings, measure_isolated
+
+from .conftest import built_guest
+
+BN254_P = 0x30644E72E131A029B85045B68181585D97816A916871CA8D3C208C16D87CFD47
+SECRET = 0x45A915E4D060149EB4365960E6A7A45F334393093061116B197E3240065FF2D8
+
+
+def word(x: int) -> bytes:
+    return x.to_bytes(32, "big")
+
+
+def bn254_mul(k: int, point: tuple[int, int]) -> tuple[int, int]:
+    """Affine double-and-add over the bn254 base field (no point at infinity on the way here)."""
+
+    def add(a: tuple[int, int], b: tuple[int, int]) -> tuple[int, int]:
+        if a == b:
+            lam = 3 * a[0] * a[0] * pow(2 * a[1], -1, BN254_P)
+        else:
+            lam = (b[1] - a[1]) * pow(b[0] - a[0], -1, BN254_P)
+        x = (lam * lam - a[0] - b[0]) % BN254_P
+        return x, (lam * (a[0] - x) - a[1]) % BN254_P
+
+    result = None
+    for bit in bin(k)[2:]:
+        result = add(result, result) if result else None
+        if bit == "1":
+            result = add(result, point) if result else point
+    assert result is not None
+    return result
+
+
+def _ecrecover_input() -> tuple[bytes, bytes]:
+    key = coincurve.PrivateKey.from_int(SECRET)
+    digest = keccak(b"zkprof accelerator probe")
+    sig = key.sign_recoverable(digest, hasher=None)
+    address = keccak(key.public_key.format(compressed=False)[1:])[12:]
+    return digest + word(27 + sig[64]) + sig[:64], b"\0" * 12 + address
+
+
+def _modexp_input(base: int, exp: int, mod: int, size: int) -> tuple[bytes, bytes]:
+    head = word(size) + word(size) + word(size)
+    return head + base.to_bytes(size, "big") + exp.to_bytes(size, "big") + mod.to_bytes(
+        size, "big"
+    ), pow(base, exp, mod).to_bytes(size, "big")
+
+
+G = (1, 2)
+ECRECOVER_IN, ECRECOVER_OUT = _ecrecover_input()
+MODEXP_IN, MODEXP_OUT = _modexp_input(3, 2**255 - 21, 2**255 - 19, 32)
+# operation -> (input, expected output, the counter it must raise)
+OPERATIONS = {
+    "keccak": (b"\x00" + b"abc" * 100, keccak(b"abc" * 100), "keccak_permutations"),
+    "sha256": (b"\x01" + b"x" * 200, hashlib.sha256(b"x" * 200).digest(), "sha_compressions"),
+    "ecrecover": (b"\x02" + ECRECOVER_IN, ECRECOVER_OUT, "bigint2_calls"),
+    "modexp": (b"\x03" + MODEXP_IN, MODEXP_OUT, "bigint2_calls"),
+    "bn254_add": (
+        b"\x04" + word(1) + word(2) + word(1) + word(2),
+        b"".join(word(c) for c in bn254_mul(2, G)),
+        "bigint2_calls",
+    ),
+    "bn254_mul": (
+        b"\x05" + word(1) + word(2) + word(9),
+        b"".join(word(c) for c in bn254_mul(9, G)),
+        "bigint2_calls",
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def probe() -> GuestProgram:
+    return built_guest("accelerator-probe")
+
+
+def split_journal(journal: bytes) -> tuple[bytes, dict[str, int]]:
+    """The probe's journal: the output, then AcceleratorCalls (three little-endian u64)."""
+    keccak_permutations, sha_compressions, bigint2_calls = struct.unpack("<3Q", journal[-24:])
+    return journal[:-24], {
+        "keccak_permutations": keccak_permutations,
+        "sha_compressions": sha_compressions,
+        "bigint2_calls": bigint2_calls,
+    }
+
+
+@pytest.mark.parametrize("operation", OPERATIONS)
+def test_each_accelerator_path_computes_the_reference(probe: GuestProgram, operation: str) -> None:
+    guest_input, expected, counter = OPERATIONS[operation]
+    run = _native.execute(probe.program_path.read_bytes(), guest_input, segment_po2=16)
+    output, calls = split_journal(bytes(run["journal"]))
+    assert output == expected
+    assert calls[counter] > 0
+    # ecrecover hashes the recovered key with keccak; nothing else calls another accelerator.
+    others = {"keccak_permutations"} if operation == "ecrecover" else set()
+    assert all(n == 0 for name, n in calls.items() if name not in {counter, *others})
+
+
+@pytest.mark.slow  # a proof of about 65,000 cycles each: a minute or two on 2 cores
+@pytest.mark.parametrize("operation", [op for op in OPERATIONS if op != "keccak"])
+def test_each_accelerator_path_proves(probe: GuestProgram, operation: str) -> None:
+    guest_input, expected, _ = OPERATIONS[operation]
+    proved = measure_isolated(
+        probe.program_path.read_bytes(), guest_input, RunSettings(action="prove", segment_po2=16)
+    )
+    assert proved["receipt_kind"] == "composite" and proved["verify_ms"] > 0
+    assert split_journal(bytes(proved["journal"]))[0] == expected
