@@ -65,7 +65,10 @@ fi
 # compile while it builds: the host build leaves a core idle in its long serial steps.
 mkdir -p "$cache"
 guest_log="$cache/bootstrap-guests.log"
-"$py" -m zkprof guest build --all --compile-only >"$guest_log" 2>&1 &
+# The main job needs only the default guest (the accelerated EVM guest); the tests need them all.
+guests=(native/guests/evm-accelerated)
+((dev)) && guests=(--all)
+"$py" -m zkprof guest build "${guests[@]}" --compile-only >"$guest_log" 2>&1 &
 guest_pid=$!
 trap 'kill "$guest_pid" 2>/dev/null || true' EXIT
 
@@ -78,7 +81,7 @@ if ! wait "$guest_pid"; then
   cat "$guest_log" >&2
   false
 fi
-"$py" -m zkprof guest build --all
+"$py" -m zkprof guest build "${guests[@]}"
 
 printf '\n== bootstrap done in %s s. Environment: %s\n' "$(($(date +%s) - started))" "$venv" >&2
 if [[ -z "${VIRTUAL_ENV:-}" ]]; then
