@@ -1,7 +1,7 @@
 //! modexp (EIP-198) on bigint2's modular multiplication at 256, 384 or 4096 bits, chosen by the
 //! width of the modulus and the base; wider operands fall back to revm's software modexp.
 
-use super::{bump, COUNTERS};
+use super::u256::{bytes_of, calls as bigint2_calls, words_of};
 use risc0_bigint2::field::{
     modmul_256, modmul_384, modmul_4096, FIELD_256_WIDTH_WORDS, FIELD_384_WIDTH_WORDS,
     FIELD_4096_WIDTH_WORDS,
@@ -10,15 +10,6 @@ use risc0_bigint2::field::{
 fn strip(bytes: &[u8]) -> &[u8] {
     let first = bytes.iter().position(|&b| b != 0).unwrap_or(bytes.len());
     &bytes[first..]
-}
-
-/// Big-endian bytes (at most 4·N of them) -> N words, least significant first.
-fn words<const N: usize>(be: &[u8]) -> [u32; N] {
-    let mut out = [0u32; N];
-    for (i, byte) in be.iter().rev().enumerate() {
-        out[i / 4] |= (*byte as u32) << (8 * (i % 4));
-    }
-    out
 }
 
 /// `base^exp mod m` by square-and-multiply, one bigint2 call per multiplication, written
@@ -30,7 +21,7 @@ fn pow<const N: usize>(
     len: usize,
     modmul: fn(&[u32; N], &[u32; N], &[u32; N], &mut [u32; N]),
 ) -> Vec<u8> {
-    let m = words::<N>(m);
+    let m = words_of::<N>(m);
     let mut one = [0u32; N];
     one[0] = 1;
     let mut calls = 0u64;
@@ -42,7 +33,7 @@ fn pow<const N: usize>(
     };
     // 1 and the base, reduced modulo m (m = 1 makes both 0).
     let mut acc = mul(&one, &one);
-    let base = mul(&words::<N>(base), &one);
+    let base = mul(&words_of::<N>(base), &one);
     for byte in strip(exp) {
         for bit in (0..8).rev() {
             acc = mul(&acc, &acc);
@@ -51,12 +42,8 @@ fn pow<const N: usize>(
             }
         }
     }
-    bump(&COUNTERS.bigint2_calls, calls);
-    let mut out = vec![0u8; len];
-    for (i, byte) in out.iter_mut().rev().enumerate().take(4 * N) {
-        *byte = (acc[i / 4] >> (8 * (i % 4))) as u8;
-    }
-    out
+    bigint2_calls(calls);
+    bytes_of(&acc, len)
 }
 
 /// The precompile's output, or None where the operands are wider than 4096 bits.

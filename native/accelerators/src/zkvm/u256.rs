@@ -10,20 +10,30 @@ pub type Words = [u32; EC_256_WIDTH_WORDS];
 pub const ZERO: Words = [0; 8];
 pub const ONE: Words = [1, 0, 0, 0, 0, 0, 0, 0];
 
-/// Big-endian bytes -> words, least significant word first.
+/// Big-endian bytes (at most 4·N of them) -> N words, least significant first.
+pub fn words_of<const N: usize>(be: &[u8]) -> [u32; N] {
+    let mut out = [0u32; N];
+    for (i, byte) in be.iter().rev().enumerate() {
+        out[i / 4] |= (*byte as u32) << (8 * (i % 4));
+    }
+    out
+}
+
+/// N words -> their low `len` bytes, big-endian (the inverse of [`words_of`]).
+pub fn bytes_of<const N: usize>(w: &[u32; N], len: usize) -> Vec<u8> {
+    let mut out = vec![0u8; len];
+    for (i, byte) in out.iter_mut().rev().enumerate().take(4 * N) {
+        *byte = (w[i / 4] >> (8 * (i % 4))) as u8;
+    }
+    out
+}
+
 pub fn words(be: [u8; 32]) -> Words {
-    core::array::from_fn(|i| {
-        let at = 32 - 4 * (i + 1);
-        u32::from_be_bytes(be[at..at + 4].try_into().unwrap())
-    })
+    words_of(&be)
 }
 
 pub fn be_bytes(w: &Words) -> [u8; 32] {
-    let mut out = [0u8; 32];
-    for (i, word) in w.iter().enumerate() {
-        out[32 - 4 * (i + 1)..32 - 4 * i].copy_from_slice(&word.to_be_bytes());
-    }
-    out
+    bytes_of(w, 32).try_into().unwrap()
 }
 
 pub fn less(a: &Words, b: &Words) -> bool {
