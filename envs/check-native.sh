@@ -18,5 +18,5 @@ for guest in guests/*/; do (cd "$guest" && cargo fmt --check); done
 step "cargo clippy (warnings are errors)" "fix what clippy names above"
 cargo clippy --release --workspace --all-targets --quiet -- -D warnings
 
-step "cargo test (zkprof-types, zkprof-evm)" "read the failing test's message above"
-cargo test --release --quiet -p zkprof-types -p zkprof-evm
+step "cargo test (zkprof-types, zkprof-evm, zkprof-accelerators)" "read the failing test's message above"
+cargo test --release --quiet -p zkprof-types -p zkprof-evm -p zkprof-accelerators

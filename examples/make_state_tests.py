@@ -908,37 +908,45 @@ def modexp_examples() -> list[Example]:
 BN254_P = 0x30644E72E131A029B85045B68181585D97816A916871CA8D3C208C16D87CFD47
 BN254_R = 0x30644E72E131A029B85045B68181585D2833E84879B9709143E1F593F0000001
 
-BN254_CALL = assemble(
-    """
-        PUSH 0x20
-        CALLDATASIZE
-        SUB                     ; the input after the first word
-        PUSH 0x20
-        PUSH 0x00
-        CALLDATACOPY            ; mem[0:] = input (the first word names the precompile)
-        PUSH 0x40               ; retSize
-        PUSH 0x200              ; retOffset
-        PUSH 0x20
-        CALLDATASIZE
-        SUB                     ; argsSize
-        PUSH 0x00               ; argsOffset
-        PUSH 0x00
-        CALLDATALOAD            ; address: 6 (ECADD) or 7 (ECMUL)
-        PUSH 0xc350             ; gas: a failing precompile takes all it is given
-        STATICCALL
-        PUSH 0x10
-        SSTORE                  ; slot 0x10 = success
-        PUSH 0x200
-        MLOAD
-        PUSH 0x00
-        SSTORE                  ; slot 0 = x
-        PUSH 0x220
-        MLOAD
-        PUSH 0x01
-        SSTORE                  ; slot 1 = y
-        STOP
-    """
-)
+
+def _curve_call(gas: int) -> bytes:
+    """STATICCALL of the precompile named by the first calldata word, on the rest, with `gas`;
+    slot 0x10 = success, slots 0 and 1 = the first two output words."""
+    return assemble(
+        f"""
+            PUSH 0x20
+            CALLDATASIZE
+            SUB                     ; the input after the first word
+            PUSH 0x20
+            PUSH 0x00
+            CALLDATACOPY            ; mem[0:] = input (the first word names the precompile)
+            PUSH 0x40               ; retSize
+            PUSH 0x200              ; retOffset
+            PUSH 0x20
+            CALLDATASIZE
+            SUB                     ; argsSize
+            PUSH 0x00               ; argsOffset
+            PUSH 0x00
+            CALLDATALOAD            ; address: 6 (ECADD), 7 (ECMUL) or 8 (ECPAIRING)
+            PUSH {gas}             ; gas: a failing precompile takes all it is given
+            STATICCALL
+            PUSH 0x10
+            SSTORE                  ; slot 0x10 = success
+            PUSH 0x200
+            MLOAD
+            PUSH 0x00
+            SSTORE                  ; slot 0 = x
+            PUSH 0x220
+            MLOAD
+            PUSH 0x01
+            SSTORE                  ; slot 1 = y
+            STOP
+        """
+    )
+
+
+BN254_CALL = _curve_call(50_000)
+PAIRING_CALL = _curve_call(400_000)
 
 
 def _bn254_inputs() -> list[tuple[str, int, list[int], tuple[int, int] | None]]:
@@ -989,6 +997,83 @@ def bn254_examples() -> list[Example]:
             + "; ".join(f"d{i}: {what}" for i, (what, *_) in enumerate(inputs)),
             _pre(**{CONTRACT: _account(code=BN254_CALL)}),
             _legacy_tx(CONTRACT, data, [300_000], [0]),
+            tuple(PostEntry((i, 0, 0)) for i in range(len(inputs))),
+            _expect_storage(CONTRACT, expected),
+        )
+    ]
+
+
+def _pairing_inputs() -> list[tuple[str, list[int], int | None]]:
+    """(what, input words, the check's result or None for a failed call) for ECPAIRING (0x08).
+    The points come from py_ecc (the library the execution specs use for this precompile)."""
+    from py_ecc import optimized_bn128 as bn
+
+    def g1(p: Any) -> list[int]:
+        x, y = bn.normalize(p)
+        return [x.n, y.n]
+
+    def g2(q: Any) -> list[int]:
+        x, y = bn.normalize(q)
+        return [x.coeffs[1], x.coeffs[0], y.coeffs[1], y.coeffs[0]]  # imaginary part first
+
+    a, b = 0x2F1A6B, 0x5C3D9E17
+    pa, qb, pab = bn.multiply(bn.G1, a), bn.multiply(bn.G2, b), bn.multiply(bn.G1, a * b)
+    # A point on the twist y² = x³ + 3/(9+u) outside G2 (the twist's cofactor is not 1): the
+    # first x = c + u with a square root (algorithm 9 of eprint 2012/685, p ≡ 3 mod 4).
+    p = BN254_P
+    twist_b = bn.FQ2([3, 0]) / bn.FQ2([9, 1])
+    for c in range(1, 100):
+        x = bn.FQ2([c, 1])
+        rhs = x**3 + twist_b
+        a1 = rhs ** ((p - 3) // 4)
+        alpha = a1 * a1 * rhs
+        conj = bn.FQ2([alpha.coeffs[0], -alpha.coeffs[1]])  # alpha^p
+        if conj * alpha == bn.FQ2([-1, 0]):
+            continue  # not a square
+        x0 = a1 * rhs
+        y = (
+            bn.FQ2([0, 1]) * x0
+            if alpha == bn.FQ2([-1, 0])
+            else (alpha + bn.FQ2.one()) ** ((p - 1) // 2) * x0
+        )
+        assert y * y == rhs
+        outside = (x, y, bn.FQ2.one())
+        assert not bn.is_inf(bn.multiply(outside, bn.curve_order)), "a point of G2 after all"
+        break
+    return [
+        ("no pairs", [], 1),
+        ("e(aG1, bG2) e(abG1, -G2)", [*g1(pa), *g2(qb), *g1(pab), *g2(bn.neg(bn.G2))], 1),
+        ("e(G1, G2)", [*g1(bn.G1), *g2(bn.G2)], 0),
+        ("e(infinity, G2)", [0, 0, *g2(bn.G2)], 1),
+        (
+            "e(G1, G2) e(G1, G2) e(-2G1, G2)",
+            [*g1(bn.G1), *g2(bn.G2)] * 2 + [*g1(bn.neg(bn.multiply(bn.G1, 2))), *g2(bn.G2)],
+            1,
+        ),
+        ("a G1 point not on the curve", [1, 3, *g2(bn.G2)], None),
+        ("a coordinate equal to p", [*g1(bn.G1), BN254_P, 0, *g2(bn.G2)[2:]], None),
+        ("a G2 point outside the group", [*g1(bn.G1), *g2(outside)], None),
+        ("an input of 5 words", [*g1(bn.G1), *g2(bn.G2)[:3]], None),
+    ]
+
+
+def pairing_examples() -> list[Example]:
+    inputs = _pairing_inputs()
+
+    def expected(indexes: tuple[int, int, int]) -> dict[int, int]:
+        result = inputs[indexes[0]][2]
+        return {0x10: 0} if result is None else {0x10: 1, 0: result}
+
+    data = [b"".join(w.to_bytes(32, "big") for w in [8, *ws]) for _, ws, _ in inputs]
+    return [
+        Example(
+            "precompiles/bn254_pairing.json",
+            "bn254_pairing",
+            "ECPAIRING (0x08): products of pairings that are and are not 1, the point at "
+            "infinity, and invalid points and lengths: "
+            + "; ".join(f"d{i}: {what}" for i, (what, *_) in enumerate(inputs)),
+            _pre(**{CONTRACT: _account(code=PAIRING_CALL)}),
+            _legacy_tx(CONTRACT, data, [600_000], [0]),
             tuple(PostEntry((i, 0, 0)) for i in range(len(inputs))),
             _expect_storage(CONTRACT, expected),
         )
@@ -1098,6 +1183,7 @@ def all_examples() -> list[Example]:
         *ecrecover_examples(),
         *modexp_examples(),
         *bn254_examples(),
+        *pairing_examples(),
         *create_examples(),
         *exception_examples(),
     ]

@@ -8,7 +8,12 @@ import struct
 
 import coincurve
 import pytest
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.utils import Prehashed, decode_dss_signature
 from eth_utils import keccak
+from py_ecc import optimized_bls12_381 as bls
+from py_ecc import optimized_bn128 as bn
 
 from zkprof import _native
 from zkprof.guest import GuestProgram
@@ -59,7 +64,59 @@ def _modexp_input(base: int, exp: int, mod: int, size: int) -> tuple[bytes, byte
     ), pow(base, exp, mod).to_bytes(size, "big")
 
 
+def _pairing_input() -> tuple[bytes, bytes]:
+    """e(aG1, bG2) · e(abG1, -G2), EIP-197's encoding; its value as py_ecc computes it."""
+    a, b = 0x1234567, 0x89ABCDEF0123
+    pairs = [
+        (bn.multiply(bn.G1, a), bn.multiply(bn.G2, b)),
+        (bn.multiply(bn.G1, a * b), bn.neg(bn.G2)),
+    ]
+    data = b""
+    for p, q in pairs:
+        (px, py), (qx, qy) = bn.normalize(p), bn.normalize(q)
+        data += word(px.n) + word(py.n)
+        data += word(qx.coeffs[1]) + word(qx.coeffs[0]) + word(qy.coeffs[1]) + word(qy.coeffs[0])
+    product = bn.FQ12.one()
+    for p, q in pairs:
+        product *= bn.pairing(q, p)
+    return data, bytes([product == bn.FQ12.one()])
+
+
+def _p256_input() -> tuple[bytes, bytes]:
+    """A P-256 signature by `cryptography`, as EIP-7951 takes it: hash ‖ r ‖ s ‖ x ‖ y."""
+    key = ec.derive_private_key(SECRET, ec.SECP256R1())
+    digest = hashlib.sha256(b"zkprof accelerator probe").digest()
+    r, s = decode_dss_signature(key.sign(digest, ec.ECDSA(Prehashed(hashes.SHA256()))))
+    public = key.public_key().public_numbers()
+    return digest + word(r) + word(s) + word(public.x) + word(public.y), b"\x01"
+
+
+def _bls_g1(p: object) -> bytes:
+    x, y = bls.normalize(p)
+    return x.n.to_bytes(48, "big") + y.n.to_bytes(48, "big")
+
+
+def _bls_g2(q: object) -> bytes:
+    x, y = bls.normalize(q)
+    return b"".join(c.to_bytes(48, "big") for c in (*x.coeffs, *y.coeffs))  # real part first
+
+
+def _bls_inputs() -> tuple[bytes, bytes, bytes]:
+    """e(aG1, bG2) · e(abG1, -G2), which bilinearity makes 1, and the MSM aG1 + bG1 + (a+b)G1
+    with its sum by py_ecc."""
+    a, b = 0x5EED, 0xC0FFEE
+    pairing = _bls_g1(bls.multiply(bls.G1, a)) + _bls_g2(bls.multiply(bls.G2, b))
+    pairing += _bls_g1(bls.multiply(bls.G1, a * b)) + _bls_g2(bls.neg(bls.G2))
+    points = [bls.multiply(bls.G1, k) for k in (3, 5, 7)]
+    msm = b"".join(_bls_g1(p) + word(k) for p, k in zip(points, (a, b, a + b), strict=True))
+    total = bls.multiply(bls.G1, 3 * a + 5 * b + 7 * (a + b))
+    return pairing, msm, _bls_g1(total)
+
+
 G = (1, 2)
+BLS_PAIRING_IN, BLS_MSM_IN, BLS_MSM_OUT = _bls_inputs()
+PAIRING_IN, PAIRING_OUT = _pairing_input()
+P256_IN, P256_OUT = _p256_input()
 ECRECOVER_IN, ECRECOVER_OUT = _ecrecover_input()
 MODEXP_IN, MODEXP_OUT = _modexp_input(3, 2**255 - 21, 2**255 - 19, 32)
 # operation -> (input, expected output, the counter it must raise)
@@ -78,6 +135,12 @@ OPERATIONS = {
         b"".join(word(c) for c in bn254_mul(9, G)),
         "bigint2_calls",
     ),
+    "bn254_pairing": (b"\x06" + PAIRING_IN, PAIRING_OUT, "bigint2_calls"),
+    "p256_verify": (b"\x07" + P256_IN, P256_OUT, "bigint2_calls"),
+    "bls12_381_pairing": (b"\x08" + BLS_PAIRING_IN, b"\x01", "bigint2_calls"),
+    "bls12_381_g1_msm": (b"\x09" + BLS_MSM_IN, BLS_MSM_OUT, "bigint2_calls"),
+    # The same signature over another hash: rejected.
+    "p256_reject": (b"\x07" + bytes([P256_IN[0] ^ 1]) + P256_IN[1:], b"\x00", "bigint2_calls"),
 }
 
 

@@ -1,7 +1,8 @@
 //! RISC Zero's accelerators behind the EVM's hashes and precompiles.
 //!
 //! In a zkVM guest, [`install`] routes revm's precompiles to the accelerators (SHA-256; ecrecover,
-//! modexp and bn254 G1 on bigint2), and this crate defines `native_keccak256`, which
+//! modexp, bn254 G1 and its pairing, BLS12-381's additions, MSMs and pairing, and P-256
+//! verification on bigint2), and this crate defines `native_keccak256`, which
 //! alloy-primitives' `keccak256` calls (its `native-keccak` feature), so every keccak of the EVM,
 //! the addresses and the tries runs on the keccak coprocessor. Elsewhere (the host) nothing
 //! changes and every count stays 0.
@@ -9,6 +10,9 @@
 //! [`calls`] counts the accelerator work: it is proved outside the main circuit's cycles, so a
 //! profile must show it beside them.
 
+mod ark_field;
+pub mod bls12_381;
+pub mod bn254_pairing;
 #[cfg(target_os = "zkvm")]
 mod zkvm;
 

@@ -4,9 +4,11 @@ mod bn254;
 mod keccak;
 mod modexp;
 mod secp256k1;
+mod secp256r1;
 mod u256;
 
 use core::cell::Cell;
+use revm::precompile::bls12_381::{G1Point, G1PointScalar, G2Point, G2PointScalar};
 use revm::precompile::{install_crypto, Crypto, DefaultCrypto, PrecompileHalt};
 use risc0_zkvm::sha::Sha256 as _;
 use zkprof_types::AcceleratorCalls;
@@ -28,6 +30,10 @@ static COUNTERS: Counters = Counters {
 
 fn bump(cell: &Cell<u64>, by: u64) {
     cell.set(cell.get() + by);
+}
+
+pub fn count_bigint2(n: u64) {
+    bump(&COUNTERS.bigint2_calls, n);
 }
 
 pub fn calls() -> AcceleratorCalls {
@@ -64,6 +70,43 @@ impl Crypto for Accelerated {
 
     fn bn254_g1_mul(&self, point: &[u8], scalar: &[u8]) -> Result<[u8; 64], PrecompileHalt> {
         bn254::g1_mul(point, scalar)
+    }
+
+    fn bn254_pairing_check(&self, pairs: &[(&[u8], &[u8])]) -> Result<bool, PrecompileHalt> {
+        crate::bn254_pairing::pairing_check(pairs)
+    }
+
+    fn secp256r1_verify_signature(&self, msg: &[u8; 32], sig: &[u8; 64], pk: &[u8; 64]) -> bool {
+        secp256r1::verify(msg, sig, pk)
+    }
+
+    fn bls12_381_g1_add(&self, a: G1Point, b: G1Point) -> Result<[u8; 96], PrecompileHalt> {
+        crate::bls12_381::g1_add(a, b)
+    }
+
+    fn bls12_381_g1_msm(
+        &self,
+        pairs: &mut dyn Iterator<Item = Result<G1PointScalar, PrecompileHalt>>,
+    ) -> Result<[u8; 96], PrecompileHalt> {
+        crate::bls12_381::g1_msm(pairs)
+    }
+
+    fn bls12_381_g2_add(&self, a: G2Point, b: G2Point) -> Result<[u8; 192], PrecompileHalt> {
+        crate::bls12_381::g2_add(a, b)
+    }
+
+    fn bls12_381_g2_msm(
+        &self,
+        pairs: &mut dyn Iterator<Item = Result<G2PointScalar, PrecompileHalt>>,
+    ) -> Result<[u8; 192], PrecompileHalt> {
+        crate::bls12_381::g2_msm(pairs)
+    }
+
+    fn bls12_381_pairing_check(
+        &self,
+        pairs: &[(G1Point, G2Point)],
+    ) -> Result<bool, PrecompileHalt> {
+        crate::bls12_381::pairing_check(pairs)
     }
 
     fn modexp(&self, base: &[u8], exp: &[u8], modulus: &[u8]) -> Result<Vec<u8>, PrecompileHalt> {

@@ -1,6 +1,5 @@
 //! 256-bit arithmetic on RISC Zero's bigint2 programs, each operation one counted call.
 
-use super::{bump, COUNTERS};
 use risc0_bigint2::ec::{AffinePoint, Curve, EC_256_WIDTH_WORDS};
 use risc0_bigint2::field::{modadd_256, modinv_256, modmul_256, modsub_256};
 
@@ -58,7 +57,7 @@ pub fn sub(a: &Words, b: &Words) -> Words {
 }
 
 pub fn calls(n: u64) {
-    bump(&COUNTERS.bigint2_calls, n);
+    super::count_bigint2(n);
 }
 
 pub fn mul(a: &Words, b: &Words, m: &Words) -> Words {
