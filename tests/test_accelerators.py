@@ -171,8 +171,15 @@ def test_each_accelerator_path_computes_the_reference(probe: GuestProgram, opera
     assert all(n == 0 for name, n in calls.items() if name not in {counter, *others})
 
 
-@pytest.mark.slow  # a proof of about 65,000 cycles each: a minute or two on 2 cores
-@pytest.mark.parametrize("operation", [op for op in OPERATIONS if op != "keccak"])
+# Not proved: keccak (its coprocessor proofs need the recursion programs this build lacks), and
+# the pairings and the BLS12-381 MSM: 22, 51 and 7 million cycles, hours each at this machine's
+# 1.3-1.5 kHz. The bn254 pairing's field programs (modmul and modinv at 256 bits) are those the
+# proved paths use; the 384-bit ones are proved by no test here.
+UNPROVED = {"keccak", "bn254_pairing", "bls12_381_pairing", "bls12_381_g1_msm"}
+
+
+@pytest.mark.slow  # a proof of up to a few hundred thousand cycles each: minutes on 2 cores
+@pytest.mark.parametrize("operation", [op for op in OPERATIONS if op not in UNPROVED])
 def test_each_accelerator_path_proves(probe: GuestProgram, operation: str) -> None:
     guest_input, expected, _ = OPERATIONS[operation]
     proved = measure_isolated(
