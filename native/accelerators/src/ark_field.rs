@@ -201,6 +201,74 @@ impl<T: MontConfig<N>, const N: usize> FpConfig<N> for Bigint2Backend<T, N> {
     }
 }
 
+/// Declares, in a curve module with its ark crate imported as `soft`, that curve's base field
+/// over bigint2 (`Fq`, with `$limbs` 64-bit limbs) and its tower Fq2, Fq6, Fq12, with `soft`'s
+/// constants. Both curves here (bn254, BLS12-381) build Fq2 with i² = −1 and Fq12 over Fq6 with
+/// the same shape, so one declaration serves both.
+macro_rules! bigint2_tower {
+    ($limbs:literal) => {
+        pub type Fq = $crate::ark_field::Bigint2Fp<soft::FqConfig, $limbs>;
+        pub type Fq2 = ark_ff::fields::Fp2<Fq2Config>;
+
+        const fn fq(x: soft::Fq) -> Fq {
+            $crate::ark_field::from_mont(x)
+        }
+
+        const fn fq2(x: soft::Fq2) -> Fq2 {
+            $crate::ark_field::fp2_from_mont(x)
+        }
+
+        const fn fq2s<const L: usize>(xs: &[soft::Fq2]) -> [Fq2; L] {
+            $crate::ark_field::fp2s_from_mont(xs)
+        }
+
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub struct Fq2Config;
+
+        impl ark_ff::fields::Fp2Config for Fq2Config {
+            type Fp = Fq;
+            const NONRESIDUE: Fq = fq(<soft::Fq2Config as ark_ff::fields::Fp2Config>::NONRESIDUE);
+            const FROBENIUS_COEFF_FP2_C1: &'static [Fq] = &{
+                let xs = <soft::Fq2Config as ark_ff::fields::Fp2Config>::FROBENIUS_COEFF_FP2_C1;
+                [fq(xs[0]), fq(xs[1])]
+            };
+
+            /// The nonresidue is −1.
+            fn mul_fp_by_nonresidue_in_place(fe: &mut Fq) -> &mut Fq {
+                ark_ff::AdditiveGroup::neg_in_place(fe)
+            }
+        }
+
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub struct Fq6Config;
+
+        impl ark_ff::fields::Fp6Config for Fq6Config {
+            type Fp2Config = Fq2Config;
+            const NONRESIDUE: Fq2 = fq2(<soft::Fq6Config as ark_ff::fields::Fp6Config>::NONRESIDUE);
+            const FROBENIUS_COEFF_FP6_C1: &'static [Fq2] =
+                &fq2s::<6>(<soft::Fq6Config as ark_ff::fields::Fp6Config>::FROBENIUS_COEFF_FP6_C1);
+            const FROBENIUS_COEFF_FP6_C2: &'static [Fq2] =
+                &fq2s::<6>(<soft::Fq6Config as ark_ff::fields::Fp6Config>::FROBENIUS_COEFF_FP6_C2);
+        }
+
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub struct Fq12Config;
+
+        impl ark_ff::fields::Fp12Config for Fq12Config {
+            type Fp6Config = Fq6Config;
+            const NONRESIDUE: ark_ff::fields::Fp6<Fq6Config> = ark_ff::fields::Fp6::new(
+                <Fq2 as ark_ff::AdditiveGroup>::ZERO,
+                <Fq2 as ark_ff::Field>::ONE,
+                <Fq2 as ark_ff::AdditiveGroup>::ZERO,
+            );
+            const FROBENIUS_COEFF_FP12_C1: &'static [Fq2] = &fq2s::<12>(
+                <soft::Fq12Config as ark_ff::fields::Fp12Config>::FROBENIUS_COEFF_FP12_C1,
+            );
+        }
+    };
+}
+pub(crate) use bigint2_tower;
+
 #[cfg(target_os = "zkvm")]
 use zkvm::{modinv, modmul};
 

@@ -3,69 +3,15 @@
 //! ark-ec's optimal ate pairing (Miller loop, final exponentiation) runs over it. Input checks
 //! and errors follow revm's own arkworks backend, so both guests fail the same inputs the same way.
 
-use crate::ark_field::{fp2_from_mont, fp2s_from_mont, from_mont, Bigint2Fp};
 use ark_bn254 as soft;
 use ark_ec::bn::{Bn, BnConfig, TwistType};
 use ark_ec::pairing::Pairing;
 use ark_ec::short_weierstrass::{Affine, SWCurveConfig};
 use ark_ec::{AffineRepr, CurveConfig};
-use ark_ff::fields::{Fp12Config, Fp2, Fp2Config, Fp6, Fp6Config};
 use ark_ff::{AdditiveGroup, BigInt, Field, One, PrimeField, Zero};
 use revm::precompile::PrecompileHalt;
 
-pub type Fq = Bigint2Fp<soft::FqConfig, 4>;
-pub type Fq2 = Fp2<Fq2Config>;
-
-const fn fq(x: soft::Fq) -> Fq {
-    from_mont(x)
-}
-
-const fn fq2(x: soft::Fq2) -> Fq2 {
-    fp2_from_mont(x)
-}
-
-const fn fq2s<const L: usize>(xs: &[soft::Fq2]) -> [Fq2; L] {
-    fp2s_from_mont(xs)
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct Fq2Config;
-
-impl Fp2Config for Fq2Config {
-    type Fp = Fq;
-    const NONRESIDUE: Fq = fq(soft::Fq2Config::NONRESIDUE);
-    const FROBENIUS_COEFF_FP2_C1: &'static [Fq] = &{
-        let xs = soft::Fq2Config::FROBENIUS_COEFF_FP2_C1;
-        [fq(xs[0]), fq(xs[1])]
-    };
-
-    /// The nonresidue is −1.
-    fn mul_fp_by_nonresidue_in_place(fe: &mut Fq) -> &mut Fq {
-        fe.neg_in_place()
-    }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct Fq6Config;
-
-impl Fp6Config for Fq6Config {
-    type Fp2Config = Fq2Config;
-    const NONRESIDUE: Fq2 = fq2(soft::Fq6Config::NONRESIDUE);
-    const FROBENIUS_COEFF_FP6_C1: &'static [Fq2] =
-        &fq2s::<6>(soft::Fq6Config::FROBENIUS_COEFF_FP6_C1);
-    const FROBENIUS_COEFF_FP6_C2: &'static [Fq2] =
-        &fq2s::<6>(soft::Fq6Config::FROBENIUS_COEFF_FP6_C2);
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct Fq12Config;
-
-impl Fp12Config for Fq12Config {
-    type Fp6Config = Fq6Config;
-    const NONRESIDUE: Fp6<Fq6Config> = Fp6::new(Fq2::ZERO, Fq2::ONE, Fq2::ZERO);
-    const FROBENIUS_COEFF_FP12_C1: &'static [Fq2] =
-        &fq2s::<12>(soft::Fq12Config::FROBENIUS_COEFF_FP12_C1);
-}
+crate::ark_field::bigint2_tower!(4);
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct G1Config;
