@@ -110,7 +110,7 @@ def test_accelerators_take_the_precompiles_work(
         assert row["status"] == metrics.MATCHED, row["reason"]
     plain, acc = both("bn254_pairing__bn254_pairing__Cancun__d2g0v0")  # one pairing
     assert acc["bigint2_calls"] > 10_000 and plain["bigint2_calls"] == 0
-    assert plain["cycles_transaction"] > 2 * acc["cycles_transaction"]
+    assert plain["cycles_transaction"] > 5 * acc["cycles_transaction"]  # issue 20's target
 
 
 def test_accelerated_guest_is_refused_for_proving_without_recursion(

@@ -202,10 +202,9 @@ impl<T: MontConfig<N>, const N: usize> FpConfig<N> for Bigint2Backend<T, N> {
 }
 
 /// Declares, in a curve module with its ark crate imported as `soft`, that curve's base field
-/// over bigint2 (`Fq`, with `$limbs` 64-bit limbs) and its tower Fq2, Fq6, Fq12, with `soft`'s
-/// constants. Both curves here (bn254, BLS12-381) build Fq2 with i² = −1 and Fq12 over Fq6 with
-/// the same shape, so one declaration serves both.
-macro_rules! bigint2_tower {
+/// over bigint2 (`Fq`, with `$limbs` 64-bit limbs) and its Fq2, with `soft`'s constants. Both
+/// curves here (bn254, BLS12-381) build Fq2 with i² = −1, so one declaration serves both.
+macro_rules! bigint2_fq2 {
     ($limbs:literal) => {
         pub type Fq = $crate::ark_field::Bigint2Fp<soft::FqConfig, $limbs>;
         pub type Fq2 = ark_ff::fields::Fp2<Fq2Config>;
@@ -216,10 +215,6 @@ macro_rules! bigint2_tower {
 
         const fn fq2(x: soft::Fq2) -> Fq2 {
             $crate::ark_field::fp2_from_mont(x)
-        }
-
-        const fn fq2s<const L: usize>(xs: &[soft::Fq2]) -> [Fq2; L] {
-            $crate::ark_field::fp2s_from_mont(xs)
         }
 
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -237,6 +232,19 @@ macro_rules! bigint2_tower {
             fn mul_fp_by_nonresidue_in_place(fe: &mut Fq) -> &mut Fq {
                 ark_ff::AdditiveGroup::neg_in_place(fe)
             }
+        }
+    };
+}
+pub(crate) use bigint2_fq2;
+
+/// [`bigint2_fq2`] and the tower above it, Fq6 and Fq12 (BLS12-381's, whose pairing is ark-ec's;
+/// bn254's has its own, [`crate::bn254_tower`]).
+macro_rules! bigint2_tower {
+    ($limbs:literal) => {
+        $crate::ark_field::bigint2_fq2!($limbs);
+
+        const fn fq2s<const L: usize>(xs: &[soft::Fq2]) -> [Fq2; L] {
+            $crate::ark_field::fp2s_from_mont(xs)
         }
 
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

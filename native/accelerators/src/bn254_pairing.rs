@@ -1,17 +1,16 @@
-//! The bn254 pairing check (EIP-197) with the base field on bigint2 ([`Bigint2Fp`]): the curve
-//! is ark-bn254's, its constants taken from that crate in their shared representation, and
-//! ark-ec's optimal ate pairing (Miller loop, final exponentiation) runs over it. Input checks
-//! and errors follow revm's own arkworks backend, so both guests fail the same inputs the same way.
+//! The bn254 pairing check (EIP-197). Decoding and the on-curve checks use ark-bn254's curve
+//! re-declared over bigint2's field ([`crate::ark_field::Bigint2Fp`]); the G2 subgroup check and
+//! the pairing itself run on [`crate::bn254_tower`]. Input checks and errors follow revm's own
+//! arkworks backend, so both guests fail the same inputs the same way.
 
+use crate::bn254_tower::{self as tower, words_of};
 use ark_bn254 as soft;
-use ark_ec::bn::{Bn, BnConfig, TwistType};
-use ark_ec::pairing::Pairing;
 use ark_ec::short_weierstrass::{Affine, SWCurveConfig};
 use ark_ec::{AffineRepr, CurveConfig};
-use ark_ff::{AdditiveGroup, BigInt, Field, One, PrimeField, Zero};
+use ark_ff::{AdditiveGroup, BigInt, PrimeField, Zero};
 use revm::precompile::PrecompileHalt;
 
-crate::ark_field::bigint2_tower!(4);
+crate::ark_field::bigint2_fq2!(4);
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct G1Config;
@@ -53,13 +52,6 @@ impl CurveConfig for G2Config {
     const COFACTOR_INV: soft::Fr = <soft::g2::Config as CurveConfig>::COFACTOR_INV;
 }
 
-/// 6x², x the curve's parameter: [6x²]P = ψ(P) exactly for the points of G2.
-const SIX_X_SQUARED: [u64; 2] = {
-    let x = Config::X[0] as u128;
-    let v = 6 * x * x;
-    [v as u64, (v >> 64) as u64]
-};
-
 impl SWCurveConfig for G2Config {
     const COEFF_A: Fq2 = fq2(<soft::g2::Config as SWCurveConfig>::COEFF_A);
     const COEFF_B: Fq2 = fq2(<soft::g2::Config as SWCurveConfig>::COEFF_B);
@@ -73,38 +65,17 @@ impl SWCurveConfig for G2Config {
         Fq2::ZERO
     }
 
-    /// The check of eprint 2022/352 §4.3 that ark-bn254 uses: [6x²]P = ψ(P), ψ the
-    /// untwist-Frobenius-twist endomorphism (x, y) ↦ (x^p·ψx, y^p·ψy), whose coefficients are the
-    /// pairing's twist constants. Half the doublings of the generic [r]P = 0.
+    /// [`tower::in_g2`]: [6x²]P = ψ(P) (eprint 2022/352 §4.3, as ark-bn254 checks it).
     fn is_in_correct_subgroup_assuming_on_curve(point: &Affine<Self>) -> bool {
-        let mut psi = *point;
-        psi.x.frobenius_map_in_place(1);
-        psi.y.frobenius_map_in_place(1);
-        psi.x *= Config::TWIST_MUL_BY_Q_X;
-        psi.y *= Config::TWIST_MUL_BY_Q_Y;
-        point.mul_bigint(SIX_X_SQUARED) == psi
+        tower::in_g2(&g2_words(point))
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct Config;
-
-impl BnConfig for Config {
-    const X: &'static [u64] = <soft::Config as BnConfig>::X;
-    const X_IS_NEGATIVE: bool = <soft::Config as BnConfig>::X_IS_NEGATIVE;
-    const ATE_LOOP_COUNT: &'static [i8] = <soft::Config as BnConfig>::ATE_LOOP_COUNT;
-    const TWIST_TYPE: TwistType = <soft::Config as BnConfig>::TWIST_TYPE;
-    const TWIST_MUL_BY_Q_X: Fq2 = fq2(<soft::Config as BnConfig>::TWIST_MUL_BY_Q_X);
-    const TWIST_MUL_BY_Q_Y: Fq2 = fq2(<soft::Config as BnConfig>::TWIST_MUL_BY_Q_Y);
-    type Fp = Fq;
-    type Fp2Config = Fq2Config;
-    type Fp6Config = Fq6Config;
-    type Fp12Config = Fq12Config;
-    type G1Config = G1Config;
-    type G2Config = G2Config;
+fn g2_words(q: &G2Affine) -> tower::G2 {
+    let fq2 = |x: &Fq2| tower::Fq2([words_of(x.c0.into_bigint()), words_of(x.c1.into_bigint())]);
+    tower::G2 { x: fq2(&q.x), y: fq2(&q.y) }
 }
 
-pub type Bn254 = Bn<Config>;
 pub type G1Affine = Affine<G1Config>;
 pub type G2Affine = Affine<G2Config>;
 
@@ -149,19 +120,15 @@ pub fn read_g2(bytes: &[u8]) -> Result<G2Affine, PrecompileHalt> {
 
 /// Whether the product of the pairings of the (G1, G2) pairs is 1.
 pub fn pairing_check(pairs: &[(&[u8], &[u8])]) -> Result<bool, PrecompileHalt> {
-    let mut g1 = Vec::with_capacity(pairs.len());
-    let mut g2 = Vec::with_capacity(pairs.len());
+    let mut points = Vec::with_capacity(pairs.len());
     for (a, b) in pairs {
         let (p, q) = (read_g1(a)?, read_g2(b)?);
         if !p.is_zero() && !q.is_zero() {
-            g1.push(p);
-            g2.push(q);
+            let p = tower::G1 { x: words_of(p.x.into_bigint()), y: words_of(p.y.into_bigint()) };
+            points.push((p, g2_words(&q)));
         }
     }
-    if g1.is_empty() {
-        return Ok(true);
-    }
-    Ok(Bn254::multi_pairing(g1, g2).0.is_one())
+    Ok(tower::pairing_product_is_one(&points))
 }
 
 #[cfg(test)]
@@ -184,29 +151,6 @@ mod tests {
 
     fn g2_bytes(q: soft::G2Affine) -> Vec<u8> {
         [be(q.x.c1), be(q.x.c0), be(q.y.c1), be(q.y.c0)].concat()
-    }
-
-    #[test]
-    fn subgroup_check_agrees_with_the_generic_one() {
-        let mut rng = ark_std::test_rng();
-        let mut found_outside = false;
-        for _ in 0..8 {
-            // A point on the twist: random x until x³ + b is a square.
-            let q = loop {
-                let x = soft::Fq2::rand(&mut rng);
-                if let Some(q) = soft::G2Affine::get_point_from_x_unchecked(x, true) {
-                    break q;
-                }
-            };
-            let ours = G2Affine::new_unchecked(fq2(q.x), fq2(q.y));
-            let naive = q.mul_bigint(soft::Fr::MODULUS).is_zero();
-            assert_eq!(ours.is_in_correct_subgroup_assuming_on_curve(), naive);
-            found_outside |= !naive;
-            let in_group = q.clear_cofactor();
-            let ours = G2Affine::new_unchecked(fq2(in_group.x), fq2(in_group.y));
-            assert!(ours.is_in_correct_subgroup_assuming_on_curve());
-        }
-        assert!(found_outside, "no point outside G2 was tried");
     }
 
     #[test]

@@ -13,6 +13,7 @@
 mod ark_field;
 pub mod bls12_381;
 pub mod bn254_pairing;
+mod bn254_tower;
 #[cfg(target_os = "zkvm")]
 mod zkvm;
 

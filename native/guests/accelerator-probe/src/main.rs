@@ -5,7 +5,9 @@
 //! 6 bn254 pairing check (EIP-197 input; one byte, 1 or 0), 7 P-256 verification (EIP-7951 input:
 //! hash ‖ r ‖ s ‖ x ‖ y; one byte, 1 or 0), 8 BLS12-381 pairing check (pairs of a G1 point,
 //! 2 × 48 bytes, and a G2 point, x.c0 ‖ x.c1 ‖ y.c0 ‖ y.c1; one byte), 9 BLS12-381 G1 MSM (pairs
-//! of a G1 point and a 32-byte scalar; the 96-byte sum).
+//! of a G1 point and a 32-byte scalar; the 96-byte sum), 10 bn254 G2 point check (EIP-197's
+//! 128 bytes: on the twist and in G2; one byte, 1 or 0), 11 BLS12-381 G1 add (two points; the
+//! 96-byte sum). 10 and 11 run the pairings' field programs in few enough cycles to prove.
 #![no_main]
 
 use revm::precompile::bls12_381::{G1Point, G2Point};
@@ -79,6 +81,10 @@ fn main() {
             let mut pairs =
                 data.chunks(128).map(|pair| Ok((g1(&pair[..96]), pair[96..].try_into().unwrap())));
             crypto().bls12_381_g1_msm(&mut pairs).expect("BLS12-381 MSM input").to_vec()
+        }
+        10 => vec![zkprof_accelerators::bn254_pairing::read_g2(data).is_ok() as u8],
+        11 => {
+            crypto().bls12_381_g1_add(g1(&data[..96]), g1(&data[96..192])).expect("G1 add").to_vec()
         }
         other => panic!("unknown operation {other}"),
     };
