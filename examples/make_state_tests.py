@@ -1,11 +1,11 @@
 """Generate zkprof's built-in example state tests (examples/state_tests/).
 
-Each example is a GeneralStateTests-format file (fork Cancun, chain id 1) whose expected
-post-state root and logs hash come from the Ethereum execution specs (the PyPI package
-``ethereum-execution``), not from zkprof: every case's transaction is signed and run
-through ``ethereum.forks.cancun.fork.process_transaction`` on a spec ``State`` built
-from the test's ``pre``, exactly as ethereum/tests fills state tests (one transaction,
-no block rewards or system calls).
+Each example is a GeneralStateTests-format file (fork Cancun, or Prague and Osaka for their
+precompiles; chain id 1) whose expected post-state root and logs hash come from the Ethereum
+execution specs (the PyPI package ``ethereum-execution``), not from zkprof: every case's
+transaction is signed and run through ``ethereum.forks.<fork>.fork.process_transaction`` on a
+spec ``State`` built from the test's ``pre``, exactly as ethereum/tests fills state tests (one
+transaction, no block rewards or system calls).
 
 Usage::
 
@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import functools
 import hashlib
+import importlib
 import json
 import sys
 from collections.abc import Callable, Mapping
@@ -37,13 +39,6 @@ from ethereum.exceptions import (
     InsufficientTransactionGasError,
     NonceMismatchError,
 )
-from ethereum.forks.cancun import fork as cancun
-from ethereum.forks.cancun import state as cancun_state
-from ethereum.forks.cancun import transactions as cancun_tx
-from ethereum.forks.cancun.blocks import decode_receipt
-from ethereum.forks.cancun.fork_types import Account
-from ethereum.forks.cancun.trie import trie_get
-from ethereum.forks.cancun.vm import BlockEnvironment, BlockOutput
 from ethereum_rlp import rlp
 from ethereum_types.bytes import Bytes, Bytes0, Bytes20, Bytes32
 from ethereum_types.numeric import U64, U256, Uint
@@ -51,7 +46,10 @@ from ethereum_types.numeric import U64, U256, Uint
 GENERATOR = "examples/make_state_tests.py"
 SPEC_PACKAGE = "ethereum-execution"
 OUT_DIR = Path(__file__).resolve().parent / "state_tests"
-FORK = "Cancun"
+FORK = "Cancun"  # the examples' fork, unless one needs a later fork's precompile
+# The forks whose spec modules (ethereum.forks.<name>) run the examples; from Cancun on, their
+# transaction, state and block-environment APIs are the same.
+FORKS = ("Cancun", "Prague", "Osaka")
 CHAIN_ID = 1
 
 # The well-known ethereum/tests key; its address is derived below, not assumed.
@@ -68,6 +66,45 @@ EXCEPTION_CLASSES: dict[str, type[EthereumException]] = {
     "TransactionException.NONCE_MISMATCH_TOO_HIGH": NonceMismatchError,
     "TransactionException.NONCE_MISMATCH_TOO_LOW": NonceMismatchError,
 }
+
+
+@dataclass(frozen=True)
+class Spec:
+    """One fork's modules of the execution specs."""
+
+    fork: str
+    process: Any  # ethereum.forks.<fork>.fork
+    state: Any
+    tx: Any
+    blocks: Any
+    fork_types: Any
+    trie: Any
+    vm: Any
+
+    @property
+    def reference(self) -> str:
+        return f"ethereum.forks.{self.fork.lower()}.fork.process_transaction"
+
+
+@functools.cache
+def spec(fork: str) -> Spec:
+    if fork not in FORKS:
+        raise ValueError(f"the examples run on {', '.join(FORKS)}, not {fork!r}")
+
+    def module(name: str) -> Any:
+        return importlib.import_module(f"ethereum.forks.{fork.lower()}.{name}")
+
+    return Spec(
+        fork=fork,
+        process=module("fork"),
+        state=module("state"),
+        tx=module("transactions"),
+        blocks=module("blocks"),
+        fork_types=module("fork_types"),
+        trie=module("trie"),
+        vm=module("vm"),
+    )
+
 
 # ---------------------------------------------------------------------------------
 # A tiny EVM assembler: one instruction per line, ";" comments, "name:" labels (they
@@ -153,30 +190,34 @@ def _sign(message_hash: bytes, secret_key: int) -> tuple[int, int, int]:
     return int.from_bytes(sig[:32], "big"), int.from_bytes(sig[32:64], "big"), sig[64]
 
 
-def build_state(pre: Mapping[str, Any]) -> cancun_state.State:
-    state = cancun_state.State()
+def build_state(pre: Mapping[str, Any], fork: str = FORK) -> Any:
+    """The fork's spec ``State`` of a test's ``pre``."""
+    st = spec(fork).state
+    state = st.State()
     for address_hex, account in pre.items():
         address = Bytes20(_raw(address_hex))
-        cancun_state.set_account(
+        st.set_account(
             state,
             address,
-            Account(
+            spec(fork).fork_types.Account(
                 nonce=Uint(_int(account["nonce"])),
                 balance=U256(_int(account["balance"])),
                 code=Bytes(_raw(account["code"])),
             ),
         )
         for key, value in account.get("storage", {}).items():
-            cancun_state.set_storage(
+            st.set_storage(
                 state, address, Bytes32(_int(key).to_bytes(32, "big")), U256(_int(value))
             )
     return state
 
 
 def build_transaction(
-    tx: Mapping[str, Any], indexes: tuple[int, int, int], chain_id: int
-) -> cancun_tx.Transaction:
-    """The signed spec transaction for one (data, gas, value) combination."""
+    tx: Mapping[str, Any], indexes: tuple[int, int, int], chain_id: int, fork: str = FORK
+) -> Any:
+    """The signed spec transaction (of the fork's ``Transaction``) for one (data, gas, value)
+    combination."""
+    txs = spec(fork).tx
     d, g, v = indexes
     to = Bytes0(b"") if tx["to"] == "" else Bytes20(_raw(tx["to"]))
     common: dict[str, Any] = {
@@ -191,18 +232,18 @@ def build_transaction(
     access_lists = tx.get("accessLists")
     raw_access = access_lists[d] if access_lists is not None else None
     access = tuple(
-        cancun_tx.Access(
+        txs.Access(
             account=Bytes20(_raw(entry["address"])),
             slots=tuple(Bytes32(_raw(key)) for key in entry["storageKeys"]),
         )
         for entry in raw_access or ()
     )
     secret_key = _int(tx["secretKey"])
-    unsigned: cancun_tx.Transaction
+    unsigned: Any
     if "maxFeePerGas" in tx:
         if "blobVersionedHashes" in tx or "authorizationList" in tx:
             raise ValueError("blob and set-code transactions are not supported here")
-        unsigned = cancun_tx.FeeMarketTransaction(
+        unsigned = txs.FeeMarketTransaction(
             chain_id=U64(chain_id),
             max_priority_fee_per_gas=Uint(_int(tx["maxPriorityFeePerGas"])),
             max_fee_per_gas=Uint(_int(tx["maxFeePerGas"])),
@@ -210,21 +251,19 @@ def build_transaction(
             y_parity=U256(0),
             **common,
         )
-        r, s, parity = _sign(cancun_tx.signing_hash_1559(unsigned), secret_key)
+        r, s, parity = _sign(txs.signing_hash_1559(unsigned), secret_key)
     elif raw_access is not None:
-        unsigned = cancun_tx.AccessListTransaction(
+        unsigned = txs.AccessListTransaction(
             chain_id=U64(chain_id),
             gas_price=Uint(_int(tx["gasPrice"])),
             access_list=access,
             y_parity=U256(0),
             **common,
         )
-        r, s, parity = _sign(cancun_tx.signing_hash_2930(unsigned), secret_key)
+        r, s, parity = _sign(txs.signing_hash_2930(unsigned), secret_key)
     else:
-        unsigned = cancun_tx.LegacyTransaction(
-            gas_price=Uint(_int(tx["gasPrice"])), v=U256(0), **common
-        )
-        r, s, parity = _sign(cancun_tx.signing_hash_155(unsigned, U64(chain_id)), secret_key)
+        unsigned = txs.LegacyTransaction(gas_price=Uint(_int(tx["gasPrice"])), v=U256(0), **common)
+        r, s, parity = _sign(txs.signing_hash_155(unsigned, U64(chain_id)), secret_key)
         # EIP-155: v carries the chain id.
         return dataclasses.replace(
             unsigned, v=U256(35 + 2 * chain_id + parity), r=U256(r), s=U256(s)
@@ -232,9 +271,10 @@ def build_transaction(
     return dataclasses.replace(unsigned, y_parity=U256(parity), r=U256(r), s=U256(s))
 
 
-def transaction_bytes(tx: cancun_tx.Transaction) -> bytes:
-    encoded = cancun_tx.encode_transaction(tx)
-    return rlp.encode(encoded) if isinstance(encoded, cancun_tx.LegacyTransaction) else encoded
+def transaction_bytes(tx: Any, fork: str = FORK) -> bytes:
+    txs = spec(fork).tx
+    encoded = txs.encode_transaction(tx)
+    return rlp.encode(encoded) if isinstance(encoded, txs.LegacyTransaction) else encoded
 
 
 @dataclass(frozen=True)
@@ -247,7 +287,8 @@ class ReferenceResult:
     # Whether execution succeeded (False on revert/exceptional halt, or if rejected).
     succeeded: bool
     txbytes: bytes
-    state: cancun_state.State = field(repr=False)
+    fork: str
+    state: Any = field(repr=False)  # the fork's spec State
 
 
 def run_reference(
@@ -256,12 +297,11 @@ def run_reference(
     indexes: tuple[int, int, int],
     chain_id: int = CHAIN_ID,
 ) -> ReferenceResult:
-    """Apply one case of a state test (GeneralStateTests JSON) with the Cancun spec."""
-    if fork != "Cancun":
-        raise ValueError(f"only Cancun is wired up here, not {fork!r}")
+    """Apply one case of a state test (GeneralStateTests JSON) with the fork's spec."""
+    sp = spec(fork)
     env = test["env"]
-    state = build_state(test["pre"])
-    block_env = BlockEnvironment(
+    state = build_state(test["pre"], fork)
+    block_env = sp.vm.BlockEnvironment(
         chain_id=U64(chain_id),
         state=state,
         block_gas_limit=Uint(_int(env["currentGasLimit"])),
@@ -274,34 +314,35 @@ def run_reference(
         excess_blob_gas=U64(_int(env.get("currentExcessBlobGas", "0x0"))),
         parent_beacon_block_root=Bytes32(bytes(32)),
     )
-    tx = build_transaction(test["transaction"], indexes, chain_id)
-    block_output = BlockOutput()
+    tx = build_transaction(test["transaction"], indexes, chain_id, fork)
+    block_output = sp.vm.BlockOutput()
     error: EthereumException | None = None
     succeeded = False
     try:
-        cancun.process_transaction(block_env, block_output, tx, Uint(0))
+        sp.process.process_transaction(block_env, block_output, tx, Uint(0))
     except EthereumException as exc:
         # A rejected transaction leaves the pre-state untouched, as in ethereum/tests.
         error = exc
-        state = build_state(test["pre"])
+        state = build_state(test["pre"], fork)
     else:
-        receipt = trie_get(block_output.receipts_trie, rlp.encode(Uint(0)))
+        receipt = sp.trie.trie_get(block_output.receipts_trie, rlp.encode(Uint(0)))
         assert receipt is not None
-        succeeded = decode_receipt(receipt).succeeded
+        succeeded = sp.blocks.decode_receipt(receipt).succeeded
     return ReferenceResult(
-        state_root=bytes(cancun_state.state_root(state)),
+        state_root=bytes(sp.state.state_root(state)),
         logs_hash=bytes(keccak256(rlp.encode(block_output.block_logs))),
         gas_used=int(block_output.block_gas_used),
         error=error,
         succeeded=succeeded,
-        txbytes=transaction_bytes(tx),
+        txbytes=transaction_bytes(tx, fork),
+        fork=fork,
         state=state,
     )
 
 
 def storage_of(result: ReferenceResult, address: str, slot: int) -> int:
     return int(
-        cancun_state.get_storage(
+        spec(result.fork).state.get_storage(
             result.state, Bytes20(_raw(address)), Bytes32(slot.to_bytes(32, "big"))
         )
     )
@@ -387,6 +428,7 @@ class Example:
     transaction: dict[str, Any]
     post: tuple[PostEntry, ...]
     check: Check | None = None
+    fork: str = FORK
 
 
 def _expect_storage(
@@ -1003,6 +1045,33 @@ def bn254_examples() -> list[Example]:
     ]
 
 
+def _twist_point_outside(curve: Any, twist_b: Any, p: int) -> Any:
+    """A point of the twist y² = x³ + b over Fp2 = Fp[u]/(u² + 1), p ≡ 3 mod 4, outside the
+    prime-order group (the twist's cofactor is not 1), in py_ecc's projective form: the first
+    x = c + u with a square root (algorithm 9 of eprint 2012/685). `curve` is py_ecc's module
+    (optimized_bn128 or optimized_bls12_381)."""
+    fq2 = curve.FQ2
+    for c in range(1, 100):
+        x = fq2([c, 1])
+        rhs = x**3 + twist_b
+        a1 = rhs ** ((p - 3) // 4)
+        alpha = a1 * a1 * rhs
+        conj = fq2([alpha.coeffs[0], -alpha.coeffs[1]])  # alpha^p
+        if conj * alpha == fq2([-1, 0]):
+            continue  # not a square
+        x0 = a1 * rhs
+        y = (
+            fq2([0, 1]) * x0
+            if alpha == fq2([-1, 0])
+            else (alpha + fq2.one()) ** ((p - 1) // 2) * x0
+        )
+        assert y * y == rhs
+        point = (x, y, fq2.one())
+        if not curve.is_inf(curve.multiply(point, curve.curve_order)):
+            return point
+    raise AssertionError("no point outside the group among the first x")
+
+
 def _pairing_inputs() -> list[tuple[str, list[int], int | None]]:
     """(what, input words, the check's result or None for a failed call) for ECPAIRING (0x08).
     The points come from py_ecc (the library the execution specs use for this precompile)."""
@@ -1018,28 +1087,8 @@ def _pairing_inputs() -> list[tuple[str, list[int], int | None]]:
 
     a, b = 0x2F1A6B, 0x5C3D9E17
     pa, qb, pab = bn.multiply(bn.G1, a), bn.multiply(bn.G2, b), bn.multiply(bn.G1, a * b)
-    # A point on the twist y² = x³ + 3/(9+u) outside G2 (the twist's cofactor is not 1): the
-    # first x = c + u with a square root (algorithm 9 of eprint 2012/685, p ≡ 3 mod 4).
-    p = BN254_P
-    twist_b = bn.FQ2([3, 0]) / bn.FQ2([9, 1])
-    for c in range(1, 100):
-        x = bn.FQ2([c, 1])
-        rhs = x**3 + twist_b
-        a1 = rhs ** ((p - 3) // 4)
-        alpha = a1 * a1 * rhs
-        conj = bn.FQ2([alpha.coeffs[0], -alpha.coeffs[1]])  # alpha^p
-        if conj * alpha == bn.FQ2([-1, 0]):
-            continue  # not a square
-        x0 = a1 * rhs
-        y = (
-            bn.FQ2([0, 1]) * x0
-            if alpha == bn.FQ2([-1, 0])
-            else (alpha + bn.FQ2.one()) ** ((p - 1) // 2) * x0
-        )
-        assert y * y == rhs
-        outside = (x, y, bn.FQ2.one())
-        assert not bn.is_inf(bn.multiply(outside, bn.curve_order)), "a point of G2 after all"
-        break
+    # A point on the twist y² = x³ + 3/(9+u) outside G2 (the twist's cofactor is not 1).
+    outside = _twist_point_outside(bn, bn.FQ2([3, 0]) / bn.FQ2([9, 1]), BN254_P)
     return [
         ("no pairs", [], 1),
         ("e(aG1, bG2) e(abG1, -G2)", [*g1(pa), *g2(qb), *g1(pab), *g2(bn.neg(bn.G2))], 1),
@@ -1076,6 +1125,186 @@ def pairing_examples() -> list[Example]:
             _legacy_tx(CONTRACT, data, [600_000], [0]),
             tuple(PostEntry((i, 0, 0)) for i in range(len(inputs))),
             _expect_storage(CONTRACT, expected),
+        )
+    ]
+
+
+BLS12_381_P = int(
+    "1a0111ea397fe69a4b1ba7b6434bacd764774b84f38512bf6730d2a0f6b0f624"
+    "1eabfffeb153ffffb9feffffffffaaab",
+    16,
+)
+
+
+def _bls_inputs() -> list[tuple[str, int, bytes, bytes | None]]:
+    """(what, precompile, input, expected output or None for a failed call) for EIP-2537's
+    additions, MSMs and pairing (Prague). Points and results from py_ecc, which the execution
+    specs use for these precompiles too."""
+    from py_ecc import optimized_bls12_381 as bls
+
+    def fp(x: int) -> bytes:
+        return x.to_bytes(64, "big")  # 16 zero bytes, then the 48-byte element
+
+    def g1(point: Any) -> bytes:
+        if bls.is_inf(point):
+            return bytes(128)
+        x, y = bls.normalize(point)
+        return fp(x.n) + fp(y.n)
+
+    def g2(point: Any) -> bytes:
+        if bls.is_inf(point):
+            return bytes(256)
+        x, y = bls.normalize(point)
+        return b"".join(fp(c) for c in (*x.coeffs, *y.coeffs))  # real part first
+
+    def scalar(k: int) -> bytes:
+        return k.to_bytes(32, "big")
+
+    def times(point: Any, k: int) -> Any:
+        return bls.multiply(point, k)
+
+    # On the curve y² = x³ + 4 but outside G1: the first x whose x³ + 4 is a square
+    # (p ≡ 3 mod 4: the root is a power), with the order r not killing it.
+    p = BLS12_381_P
+    for x in range(1, 100):
+        y = pow(x**3 + 4, (p + 1) // 4, p)
+        if y * y % p == (x**3 + 4) % p:
+            g1_outside = (bls.FQ(x), bls.FQ(y), bls.FQ.one())
+            if not bls.is_inf(bls.multiply(g1_outside, bls.curve_order)):
+                break
+    g2_outside = _twist_point_outside(bls, bls.FQ2([4, 4]), p)
+    g1_gen, g2_gen = bls.G1, bls.G2
+    a, b = 0x5EED, 0xC0FFEE
+    msm = [(times(g1_gen, 3), a), (times(g1_gen, 5), b), (times(g1_gen, 7), a + b)]
+    msm_sum = times(g1_gen, 3 * a + 5 * b + 7 * (a + b))
+    pairing = (
+        g1(times(g1_gen, a)) + g2(times(g2_gen, b)) + g1(times(g1_gen, a * b)) + g2(bls.neg(g2_gen))
+    )
+    one, zero = (1).to_bytes(32, "big"), bytes(32)
+    return [
+        ("G1ADD 3G + 5G", 0x0B, g1(times(g1_gen, 3)) + g1(times(g1_gen, 5)), g1(times(g1_gen, 8))),
+        ("G1ADD G + infinity", 0x0B, g1(g1_gen) + bytes(128), g1(g1_gen)),
+        ("G1MSM of three points", 0x0C, b"".join(g1(q) + scalar(k) for q, k in msm), g1(msm_sum)),
+        ("G2ADD G + 2G", 0x0D, g2(g2_gen) + g2(times(g2_gen, 2)), g2(times(g2_gen, 3))),
+        ("G2MSM 5G", 0x0E, g2(g2_gen) + scalar(5), g2(times(g2_gen, 5))),
+        ("PAIRING e(aG1, bG2) e(abG1, -G2)", 0x0F, pairing, one),
+        ("PAIRING e(G1, G2)", 0x0F, g1(g1_gen) + g2(g2_gen), zero),
+        ("a G1 point not on the curve", 0x0B, fp(1) + fp(3) + g1(g1_gen), None),
+        ("a G1 coordinate equal to p", 0x0B, fp(p) + fp(2) + g1(g1_gen), None),
+        ("a G1 MSM point outside the group", 0x0C, g1(g1_outside) + scalar(3), None),
+        ("a G2 point outside the group", 0x0F, g1(g1_gen) + g2(g2_outside), None),
+    ]
+
+
+def _output_slots(output: bytes | None) -> dict[int, int]:
+    """What _curve_call stores of a precompile's output: success, then its first two words (of
+    a one-word output only the first: the second slot gets what the input left in memory)."""
+    if output is None:
+        return {0x10: 0}
+    return {0x10: 1} | {
+        slot: int.from_bytes(output[32 * slot : 32 * slot + 32], "big")
+        for slot in range(min(2, len(output) // 32))
+    }
+
+
+def bls12_381_examples() -> list[Example]:
+    inputs = _bls_inputs()
+    data = [pc.to_bytes(32, "big") + raw for _, pc, raw, _ in inputs]
+    return [
+        Example(
+            "precompiles/bls12_381.json",
+            "bls12_381",
+            "EIP-2537's BLS12-381 G1/G2 addition, MSM and pairing (Prague), with the point at "
+            "infinity, points off the curve and outside the group, and a coordinate equal to p: "
+            + "; ".join(f"d{i}: {what}" for i, (what, *_) in enumerate(inputs)),
+            _pre(**{CONTRACT: _account(code=_curve_call(400_000))}),
+            _legacy_tx(CONTRACT, data, [800_000], [0]),
+            tuple(PostEntry((i, 0, 0)) for i in range(len(inputs))),
+            _expect_storage(CONTRACT, lambda ix: _output_slots(inputs[ix[0]][3])),
+            fork="Prague",
+        )
+    ]
+
+
+# P-256 (secp256r1): the curve y² = x³ - 3x + b and its group order.
+P256_P = 2**256 - 2**224 + 2**192 + 2**96 - 1
+P256_N = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
+P256_B = 0x5AC635D8AA3A93E7B3EBBD55769886BC651D06B0CC53B0F63BCE3C3E27D2604B
+P256_G = (
+    0x6B17D1F2E12C4247F8BCE6E563A440F277037D812DEB33A0F4A13945D898C296,
+    0x4FE342E2FE1A7F9B8EE7EB4A7C0F9E162BCE33576B315ECECBB6406837BF51F5,
+)
+
+
+def _p256_mul(k: int, point: tuple[int, int]) -> tuple[int, int]:
+    """[k]point in affine coordinates (k below the group order: no infinity on the way)."""
+
+    def add(a: tuple[int, int], b: tuple[int, int]) -> tuple[int, int]:
+        if a == b:
+            lam = (3 * a[0] * a[0] - 3) * pow(2 * a[1], -1, P256_P)
+        else:
+            lam = (b[1] - a[1]) * pow(b[0] - a[0], -1, P256_P)
+        x = (lam * lam - a[0] - b[0]) % P256_P
+        return x, (lam * (a[0] - x) - a[1]) % P256_P
+
+    result: tuple[int, int] | None = None
+    for bit in bin(k)[2:]:
+        result = add(result, result) if result else None
+        if bit == "1":
+            result = add(result, point) if result else point
+    assert result is not None
+    return result
+
+
+def _p256_inputs() -> list[tuple[str, bytes, bool]]:
+    """(what, input, whether it verifies) for P256VERIFY (0x100, EIP-7951, Osaka). ECDSA with a
+    fixed nonce derived from the message, so the output is deterministic; the Ethereum
+    execution specs verify it independently."""
+    secret = SECRET_KEY % P256_N
+    public = _p256_mul(secret, P256_G)
+
+    def word(x: int) -> bytes:
+        return x.to_bytes(32, "big")
+
+    def sign(digest: bytes) -> tuple[int, int]:
+        z = int.from_bytes(digest, "big")
+        k = int.from_bytes(hashlib.sha256(b"zkprof p256 nonce" + digest).digest(), "big") % P256_N
+        r = _p256_mul(k, P256_G)[0] % P256_N
+        return r, pow(k, -1, P256_N) * (z + r * secret) % P256_N
+
+    digest = hashlib.sha256(b"zkprof P-256 example").digest()
+    r, s = sign(digest)
+    other = hashlib.sha256(b"another message").digest()
+    key = word(public[0]) + word(public[1])
+    return [
+        ("a valid signature", digest + word(r) + word(s) + key, True),
+        ("the same signature over another hash", other + word(r) + word(s) + key, False),
+        ("r = 0", digest + word(0) + word(s) + key, False),
+        ("s = n", digest + word(r) + word(P256_N) + key, False),
+        ("a public key not on the curve", digest + word(r) + word(s) + word(1) + word(2), False),
+        ("an input of 159 bytes", (digest + word(r) + word(s) + key)[:159], False),
+    ]
+
+
+def p256_examples() -> list[Example]:
+    inputs = _p256_inputs()
+    data = [(0x100).to_bytes(32, "big") + raw for _, raw, _ in inputs]
+
+    def expected(indexes: tuple[int, int, int]) -> dict[int, int]:
+        # An invalid signature is a successful call with empty output.
+        return {0x10: 1, 0: int(inputs[indexes[0]][2])}
+
+    return [
+        Example(
+            "precompiles/p256_verify.json",
+            "p256_verify",
+            "P256VERIFY (0x100, EIP-7951, Osaka): a valid signature and the ways one fails: "
+            + "; ".join(f"d{i}: {what}" for i, (what, *_) in enumerate(inputs)),
+            _pre(**{CONTRACT: _account(code=_curve_call(50_000))}),
+            _legacy_tx(CONTRACT, data, [300_000], [0]),
+            tuple(PostEntry((i, 0, 0)) for i in range(len(inputs))),
+            _expect_storage(CONTRACT, expected),
+            fork="Osaka",
         )
     ]
 
@@ -1137,7 +1366,7 @@ def create_examples() -> list[Example]:
 
     def check(ix: tuple[int, int, int], result: ReferenceResult) -> None:
         _expect_storage(created, lambda _: {0: 42, 1: values[ix[2]]})(ix, result)
-        code = cancun_state.get_account(result.state, Bytes20(_raw(created))).code
+        code = spec(result.fork).state.get_account(result.state, Bytes20(_raw(created))).code
         if code != CREATED_RUNTIME:
             raise AssertionError(f"deployed code {code.hex()} is not the runtime code")
 
@@ -1184,6 +1413,8 @@ def all_examples() -> list[Example]:
         *modexp_examples(),
         *bn254_examples(),
         *pairing_examples(),
+        *bls12_381_examples(),
+        *p256_examples(),
         *create_examples(),
         *exception_examples(),
     ]
@@ -1203,18 +1434,18 @@ def fill(example: Example) -> tuple[dict[str, Any], list[int]]:
         "_info": {
             "comment": example.comment,
             "generator": GENERATOR,
-            "reference": "ethereum.forks.cancun.fork.process_transaction",
+            "reference": spec(example.fork).reference,
             SPEC_PACKAGE: spec_version(),
         },
         "env": dict(ENV),
         "pre": example.pre,
         "transaction": example.transaction,
     }
-    pre_root = bytes(cancun_state.state_root(build_state(example.pre)))
+    pre_root = bytes(spec(example.fork).state.state_root(build_state(example.pre, example.fork)))
     entries = []
     gas_used = []
     for post in example.post:
-        result = run_reference(test, FORK, post.indexes)
+        result = run_reference(test, example.fork, post.indexes)
         label = f"{example.name} {post.indexes}"
         if post.expect_exception is None:
             if result.error is not None:
@@ -1244,7 +1475,7 @@ def fill(example: Example) -> tuple[dict[str, Any], list[int]]:
             entry["expectException"] = post.expect_exception
         entries.append(entry)
         gas_used.append(result.gas_used)
-    test["post"] = {FORK: entries}
+    test["post"] = {example.fork: entries}
     return test, gas_used
 
 

@@ -111,6 +111,16 @@ def test_accelerators_take_the_precompiles_work(
     plain, acc = both("bn254_pairing__bn254_pairing__Cancun__d2g0v0")  # one pairing
     assert acc["bigint2_calls"] > 10_000 and plain["bigint2_calls"] == 0
     assert plain["cycles_transaction"] > 5 * acc["cycles_transaction"]  # issue 20's target
+    plain, acc = both("p256_verify__p256_verify__Osaka__d0g0v0")  # a valid signature
+    assert (
+        acc["bigint2_calls"] > 100 and plain["cycles_transaction"] > 10 * acc["cycles_transaction"]
+    )
+    # BLS12-381: a pairing of two pairs, and a G2 MSM of one point (its subgroup check once made
+    # the accelerated guest slower than the plain one).
+    for case in ("bls12_381__bls12_381__Prague__d5g0v0", "bls12_381__bls12_381__Prague__d4g0v0"):
+        plain, acc = both(case)
+        assert acc["bigint2_calls"] > 1000 and plain["bigint2_calls"] == 0
+        assert plain["cycles_transaction"] > 2 * acc["cycles_transaction"], case
 
 
 def test_accelerated_guest_is_refused_for_proving_without_recursion(

@@ -54,7 +54,12 @@ def rendered(gen: ModuleType) -> tuple[dict[str, str], dict[str, list[int]]]:
     return result
 
 
-def _cancun_fixture_files() -> list[Path]:
+# The forks the generator runs (examples/make_state_tests.py FORKS) that the shared fixtures
+# have: their real entries check its wiring of each fork's spec.
+REFERENCE_FORKS = ("Cancun", "Prague")
+
+
+def _reference_fixture_files() -> list[Path]:
     if not FIXTURES.is_dir():
         return []
     files = []
@@ -62,34 +67,35 @@ def _cancun_fixture_files() -> list[Path]:
         if path.relative_to(FIXTURES).parts[0] == "loops":
             continue  # heavy; the rest already covers the same code path
         tests = json.loads(path.read_text())
-        if any("Cancun" in test["post"] for test in tests.values()):
+        if any(fork in test["post"] for test in tests.values() for fork in REFERENCE_FORKS):
             files.append(path)
     return files
 
 
-CANCUN_FIXTURES = _cancun_fixture_files()
+REFERENCE_FIXTURES = _reference_fixture_files()
 
 
 def test_fixtures_present(shared_fixtures: Path) -> None:
     # Skips without the fixtures, or fails with ZKPROF_REQUIRE_FIXTURES=1 (CI).
-    assert len(CANCUN_FIXTURES) >= 3
+    assert len(REFERENCE_FIXTURES) >= 3
 
 
 @pytest.mark.parametrize(
-    "path", CANCUN_FIXTURES, ids=[p.relative_to(FIXTURES).as_posix() for p in CANCUN_FIXTURES]
+    "path", REFERENCE_FIXTURES, ids=[p.relative_to(FIXTURES).as_posix() for p in REFERENCE_FIXTURES]
 )
 def test_reference_reproduces_real_fixture(gen: ModuleType, path: Path) -> None:
     checked = 0
     for name, test in json.loads(path.read_text()).items():
-        for entry in test["post"].get("Cancun", []):
-            ix = entry["indexes"]
-            indexes = (ix["data"], ix["gas"], ix["value"])
-            result = gen.run_reference(test, "Cancun", indexes)
-            where = f"{name} {indexes}"
-            assert "0x" + result.state_root.hex() == entry["hash"], where
-            assert "0x" + result.logs_hash.hex() == entry["logs"], where
-            assert (result.error is not None) == ("expectException" in entry), where
-            checked += 1
+        for fork in REFERENCE_FORKS:
+            for entry in test["post"].get(fork, []):
+                ix = entry["indexes"]
+                indexes = (ix["data"], ix["gas"], ix["value"])
+                result = gen.run_reference(test, fork, indexes)
+                where = f"{name} {fork} {indexes}"
+                assert "0x" + result.state_root.hex() == entry["hash"], where
+                assert "0x" + result.logs_hash.hex() == entry["logs"], where
+                assert (result.error is not None) == ("expectException" in entry), where
+                checked += 1
     assert checked > 0
 
 
@@ -127,7 +133,7 @@ def test_examples_record_generator(gen: ModuleType) -> None:
             info = test["_info"]
             assert info["generator"] == "examples/make_state_tests.py"
             assert info[gen.SPEC_PACKAGE]
-            assert list(test["post"]) == ["Cancun"]
+            assert len(test["post"]) == 1 and next(iter(test["post"])) in gen.FORKS
 
 
 def test_examples_are_cheap(rendered: tuple[dict[str, str], dict[str, list[int]]]) -> None:
@@ -139,8 +145,10 @@ def test_rejected_examples_keep_the_pre_state_root(gen: ModuleType) -> None:
     rejected = 0
     for path in sorted(EXAMPLES.rglob("*.json")):
         for test in json.loads(path.read_text()).values():
-            pre_root = "0x" + bytes(gen.cancun_state.state_root(gen.build_state(test["pre"]))).hex()
-            for entry in test["post"]["Cancun"]:
+            ((fork, entries),) = test["post"].items()
+            state = gen.build_state(test["pre"], fork)
+            pre_root = "0x" + bytes(gen.spec(fork).state.state_root(state)).hex()
+            for entry in entries:
                 if "expectException" in entry:
                     rejected += 1
                     assert entry["hash"] == pre_root
