@@ -7,6 +7,10 @@ min_version("9.0")
 configfile: "config.yaml"
 
 
+# `snakemake --report report.html`: this description, then each plot with its caption (report/).
+report: "report/workflow.rst"
+
+
 include: "rules/common.smk"
 include: "rules/guest.smk"
 include: "rules/witness.smk"

@@ -17,7 +17,8 @@ step "Debian packages" "run as root or with sudo; the packages come from Debian 
 # rust-web-llvm provides rust-lld (the guests' linker, lld-22 underneath); rustc-web only recommends it.
 debs=(rustc-web cargo-web rust-web-src rust-web-llvm lld-22 build-essential python3-venv ca-certificates)
 # --dev: git for the tests' scratch repositories, rustfmt and clippy for envs/check-native.sh.
-((dev)) && debs+=(git rustfmt-web rust-web-clippy)
+# chromium: the HTML report test opens the report in a real (headless) browser.
+((dev)) && debs+=(git rustfmt-web rust-web-clippy chromium)
 install_debs "${debs[@]}"
 
 step "Rust toolchain in $ZKPROF_RUST_BIN" "install Debian's rustc-web and cargo-web (>= $ZKPROF_RUST_MIN), or set ZKPROF_RUST_BIN to a folder with cargo and rustc"

@@ -39,21 +39,48 @@ rule report:
             [config["report_prev"]] if config.get("report_prev") else []
         ),
     output:
-        markdown=RESULTS / "{action}" / "report" / "report.md",
+        markdown=report(
+            RESULTS / "{action}" / "report" / "report.md",
+            caption="../report/report_md.rst",
+            category="{action}",
+        ),
         bencher=RESULTS / "{action}" / "report" / "bencher.json",
         summary=RESULTS / "{action}" / "report" / "summary.md",
+        regions=report(
+            RESULTS / "{action}" / "report" / "cycle_regions.png",
+            caption="../report/cycle_regions.rst",
+            category="{action}",
+        ),
+        cycles_per_gas=report(
+            RESULTS / "{action}" / "report" / "cycles_per_gas.png",
+            caption="../report/cycles_per_gas.rst",
+            category="{action}",
+        ),
         cycles=report(
             RESULTS / "{action}" / "report" / "cycles_per_case.png",
+            caption="../report/cycles_per_case.rst",
             category="{action}",
         ),
         time=report(
-            RESULTS / "{action}" / "report" / "time_vs_cycles.png", category="{action}"
+            RESULTS / "{action}" / "report" / "time_vs_cycles.png",
+            caption="../report/time_vs_cycles.rst",
+            category="{action}",
         ),
         changes=report(
-            RESULTS / "{action}" / "report" / "changes.png", category="{action}"
+            RESULTS / "{action}" / "report" / "changes.png",
+            caption="../report/changes.rst",
+            category="{action}",
         ),
         predictions=report(
             RESULTS / "{action}" / "report" / "predicted_vs_measured.png",
+            caption="../report/predicted_vs_measured.rst",
+            category="{action}",
+        ),
+        # One SVG per group with `pprof: true`; empty otherwise.
+        flame_graphs=report(
+            directory(RESULTS / "{action}" / "report" / "flame_graphs"),
+            patterns=["{group}.svg"],
+            caption="../report/flame_graph.rst",
             category="{action}",
         ),
     log:

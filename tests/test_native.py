@@ -5,7 +5,9 @@ from __future__ import annotations
 import shutil
 import threading
 import time
+from collections import Counter
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 
@@ -13,7 +15,7 @@ from zkprof import _native
 from zkprof.calibration import CalibrationOp, calibration_input, lcg_result
 from zkprof.guest import GuestProgram, build_program
 from zkprof.paths import NATIVE_DIR
-from zkprof.pprof import hottest, self_cycles
+from zkprof.pprof import folded_stacks, hottest, self_cycles, write_flame_graph
 
 from .conftest import built_guest
 
@@ -140,6 +142,22 @@ def test_pprof_output(calibration_bytes: bytes, tmp_path: Path) -> None:
     cycles = self_cycles(out)
     assert cycles.most_common(1)[0][0] == "main"  # the LCG loop is inlined into main
     assert hottest(out).startswith("main ")
+    # The whole stacks hold the same cycles, each ending in the function the self count names.
+    stacks = folded_stacks(out)
+    assert sum(stacks.values()) == sum(cycles.values())
+    leaves: Counter[str] = Counter()
+    for stack, n in stacks.items():
+        leaves[stack.rsplit(";", 1)[-1]] += n
+    assert leaves["main"] == cycles["main"]
+    assert all(";" not in name for name in cycles if name == "main")
+    svg = write_flame_graph(stacks, "calibration", tmp_path / "flame.svg", "cycles")
+    root = ElementTree.parse(svg).getroot()
+    assert root.tag.endswith("svg")
+    text = svg.read_text()
+    # inferno's root frame holds every sampled cycle.
+    assert "calibration" in text and "main" in text and f"{sum(stacks.values()):,} cycles" in text
+    with pytest.raises(ValueError, match="flame graph"):
+        _native.flame_graph_svg([], "empty")
 
 
 @pytest.mark.parametrize("name", ["calibration", "evm", "evm-accelerated"])

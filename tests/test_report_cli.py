@@ -126,7 +126,9 @@ def test_openvm_regression_exit(tmp_path: Path) -> None:
     args = ["--json-paths", str(slow), "--prev-json-paths", str(fast), "--fail-on-regression", "10"]
     assert main(args) == EXIT_REGRESSION
     text = slow.with_suffix(".md").read_text()
-    assert "<span style='color: red'>(+350 [+50.0%])</span> 1,050" in text  # trace gen, prove: red
+    assert (
+        "<span style='color: red'>(+350 ms [+50.0%])</span> 1.05 s" in text
+    )  # trace gen, prove: red
 
 
 def test_gpu_memory_section(tmp_path: Path) -> None:

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from zkprof.report.compare import ChangeKind, classify, regression_mask
-from zkprof.report.fmt import cell, format_number
+from zkprof.report.fmt import cell, format_number, format_quantity
 from zkprof.report.metrics_catalog import HIGHER, LOWER, NEUTRAL, spec_for
 
 
@@ -31,6 +31,58 @@ from zkprof.report.metrics_catalog import HIGHER, LOWER, NEUTRAL, spec_for
 )
 def test_format_number(value: float | None, text: str) -> None:
     assert format_number(value) == text
+
+
+@pytest.mark.parametrize(
+    ("value", "unit", "text"),
+    [
+        # bytes: powers of 1024, three significant digits
+        (512, "bytes", "512 B"),
+        (1023, "bytes", "1,023 B"),
+        (1024, "bytes", "1.00 KiB"),
+        (1500, "bytes", "1.46 KiB"),
+        (92_491_535.06, "bytes", "88.2 MiB"),  # the example, once "92,491,535.06"
+        (10 * 2**30, "bytes", "10.0 GiB"),
+        (0, "bytes", "0"),
+        # milliseconds: ms, s, min, h, and days past two
+        (0.1234, "ms", "0.12 ms"),
+        (12.345, "ms", "12.3 ms"),
+        (999.4, "ms", "999 ms"),
+        (999.6, "ms", "1.00 s"),
+        (1234.56, "ms", "1.23 s"),
+        (90_000, "ms", "1.50 min"),
+        (5_400_000, "ms", "1.50 h"),
+        (3 * 86_400_000, "ms", "72.0 h (3.00 days)"),
+        (-1500, "ms", "-1.50 s"),
+        (42, "s", "42.0 s"),
+        # cycles and gas: exact below 10,000, then K/M/G
+        (9938, "cycles", "9,938"),
+        (3504.23, "cycles", "3,504"),
+        (12.5, "cycles", "12.50"),
+        (10_000, "cycles", "10.0 K"),
+        (4_329_646, "cycles", "4.33 M"),
+        (1.2e9, "cycles", "1.20 G"),
+        (119_927.5, "gas", "120 K"),
+        # anything else: a plain number
+        (16.87, "cycles/gas", "16.87"),
+        (3, "count", "3"),
+        (None, "ms", "-"),
+        (math.nan, "bytes", "-"),
+    ],
+)
+def test_format_quantity(value: float | None, unit: str, text: str) -> None:
+    assert format_quantity(value, unit) == text
+
+
+def test_changes_print_in_the_value_unit() -> None:
+    change = classify(3 * 2**20, 2 * 2**20, LOWER, 2.0)
+    assert cell(3 * 2**20, change, "bytes") == (
+        "<span style='color: red'>(+1.00 MiB [+50.0%])</span> 3.00 MiB"
+    )
+    change = classify(800.0, 1600.0, LOWER, 2.0)
+    assert (
+        cell(800.0, change, "ms") == "<span style='color: green'>(-800 ms [-50.0%])</span> 800 ms"
+    )
 
 
 def test_zero_baseline_is_not_nan() -> None:

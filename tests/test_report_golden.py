@@ -129,7 +129,8 @@ def test_openvm_zero_baseline_and_no_previous(tmp_path: Path) -> None:
     text = current.with_suffix(".md").read_text()
     assert "NaN" not in text and "inf" not in text
     assert (
-        "| `execute_metered_time_ms` | <span style='color: red'>(+20 [from 0])</span> 20 |" in text
+        "| `execute_metered_time_ms` | <span style='color: red'>(+20.0 ms [from 0])</span> 20.0 ms |"
+        in text
     )
     assert (
         main(["--json-paths", str(current), "--prev-json-paths", str(tmp_path / "none.json")]) == 0

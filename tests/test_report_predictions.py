@@ -112,11 +112,11 @@ def test_report_files_with_predictions(tmp_path: Path) -> None:
     assert table_lines == [
         "| measurement | unit | cases | median abs. error | bias (median error) | worst error "
         "| worst case | predicted | measured |",
-        "| proving time (`prove_ms`) | ms | 3 | 20.0% | +10.0% | +30.0% | calls_1 | 5,200 | 4,000 |",
+        "| proving time (`prove_ms`) | ms | 3 | 20.0% | +10.0% | +30.0% | calls_1 | 5.20 s | 4.00 s |",
         "| peak RSS (`peak_rss_bytes`) | bytes | 3 | 10.0% | +10.0% | +50.0% | calls_1 "
-        "| 1,500,000,000 | 1,000,000,000 |",
+        "| 1.40 GiB | 954 MiB |",
         "| receipt bytes (`receipt_bytes`) | bytes | 2 | 5.0% | +5.0% | +10.0% | arith_2 "
-        "| 275,000 | 250,000 |",
+        "| 269 KiB | 244 KiB |",
     ]
 
     summary = (out / "summary.md").read_text()
@@ -227,17 +227,17 @@ def test_estimate_files(tmp_path: Path) -> None:
     assert "Cases: 4 with predictions (3 matched, 1 mismatched); 2 without, left out " in md
     assert "(1 failed, 1 skipped)." in md
     assert (
-        "Machine: Test CPU 9000 (2 logical cores, 2.00 GB memory) on host `prover-1`; 2 proving "
+        "Machine: Test CPU 9000 (2 logical cores, 1.86 GiB memory) on host `prover-1`; 2 proving "
         "threads, risc0 3.0.3, calibrated 2025-01-02T03:04:05Z. The predictions assume this machine"
     ) in md
     # 3 GB predicted against 2 GB of memory.
-    assert "exceeds this machine's memory (2.00 GB)" in md
+    assert "exceeds this machine's memory (1.86 GiB)" in md
     assert "| group | cases | sequential | unbounded provers | 2 provers |" in md
-    assert "| **Total** | 4 of 6 | 2.5 h | 2.4 h | 2.4 h | 3.00 GB | 2.0 MB |" in md
-    assert "| arith | 3 of 3 | 6.0 min | 3.0 min | 3.0 min | 3.00 GB | 750.0 kB |" in md
-    assert "| calls | 1 of 3 | 2.4 h | 2.4 h | 2.4 h | 2.50 GB | 1.2 MB |" in md
-    assert "Largest predicted peak RSS: 3.00 GB (case `arith_2`, group arith)" in md
-    assert "Receipts (composite): 2.0 MB in all, 500.0 kB a case on average." in md
+    assert "| **Total** | 4 of 6 | 2.50 h | 2.40 h | 2.42 h | 2.79 GiB | 1.91 MiB |" in md
+    assert "| arith | 3 of 3 | 6.00 min | 3.00 min | 3.00 min | 2.79 GiB | 732 KiB |" in md
+    assert "| calls | 1 of 3 | 2.40 h | 2.40 h | 2.40 h | 2.33 GiB | 1.19 MiB |" in md
+    assert "Largest predicted peak RSS: 2.79 GiB (case `arith_2`, group arith)" in md
+    assert "Receipts (composite): 1.91 MiB in all, 488 KiB a case on average." in md
     assert "Segments to prove: 9 (po2 18: 1, po2 16: 4, po2 14: 2, po2 13: 2)." in md
     assert "did not measure po2 13 (2 cases), po2 18 (1 case);" in md
 
@@ -253,7 +253,7 @@ def test_estimate_without_calibration(tmp_path: Path) -> None:
     md = (tmp_path / "out" / "estimate.md").read_text()
     assert "Machine: no calibration given here" in md
     assert "Extrapolated" not in md and "exceeds" not in md
-    assert "| **Total** | 4 of 6 | 2.5 h | 2.4 h | 2.4 h |" in md
+    assert "| **Total** | 4 of 6 | 2.50 h | 2.40 h | 2.40 h |" in md
 
 
 def test_estimate_reads_the_calibration_leniently(tmp_path: Path) -> None:
@@ -287,10 +287,10 @@ def test_estimate_refuses_a_run_without_predictions(tmp_path: Path, rows: list[d
 
 def test_human_units() -> None:
     assert format_duration(42) == "42.0 s"
-    assert format_duration(90) == "1.5 min"
-    assert format_duration(9000) == "2.5 h"
-    assert format_duration(3 * 86400) == "72.0 h (3.0 days)"
+    assert format_duration(90) == "1.50 min"
+    assert format_duration(9000) == "2.50 h"
+    assert format_duration(3 * 86400) == "72.0 h (3.00 days)"
     assert format_bytes(512) == "512 B"
-    assert format_bytes(1500) == "1.5 kB"
-    assert format_bytes(2_000_000) == "2.0 MB"
-    assert format_bytes(12_345_000_000) == "12.35 GB"
+    assert format_bytes(1500) == "1.46 KiB"
+    assert format_bytes(2_000_000) == "1.91 MiB"
+    assert format_bytes(12_345_000_000) == "11.5 GiB"

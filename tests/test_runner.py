@@ -16,25 +16,43 @@ import pytest
 
 from zkprof.calibration import CalibrationOp, calibration_input
 from zkprof.guest import GuestProgram
-from zkprof.runner import CaseFailure, RunSettings, Worker, measure_isolated, peak_rss_bytes
+from zkprof.runner import (
+    CaseFailure,
+    FailureKind,
+    RunSettings,
+    Worker,
+    measure_isolated,
+    peak_rss_bytes,
+)
 
 
 def test_timeout_ends_a_stuck_case(calibration_bytes: bytes) -> None:
     start = time.monotonic()
-    with pytest.raises(CaseFailure, match="timeout"):
+    with pytest.raises(CaseFailure, match="timeout") as failure:
         measure_isolated(
             calibration_bytes, calibration_input(CalibrationOp.ENDLESS), RunSettings(timeout_s=2)
         )
+    assert failure.value.kind is FailureKind.TIMEOUT
     assert time.monotonic() - start < 30
 
 
 def test_guest_panic_is_a_reason(calibration_bytes: bytes) -> None:
-    with pytest.raises(CaseFailure, match=r"guest panicked: .*kaboom"):
+    # The kind comes from the binding's exception type (crossing the child's pipe), the text is
+    # the row's reason.
+    with pytest.raises(CaseFailure, match=r"guest panicked: .*kaboom") as failure:
         measure_isolated(
             calibration_bytes,
             calibration_input(CalibrationOp.PANIC, 0, b"kaboom"),
             RunSettings(segment_po2=16),
         )
+    assert failure.value.kind is FailureKind.GUEST_PANIC
+    with pytest.raises(CaseFailure, match="cycle limit reached") as failure:
+        measure_isolated(
+            calibration_bytes,
+            calibration_input(CalibrationOp.ENDLESS),
+            RunSettings(segment_po2=16, cycle_limit=100_000),
+        )
+    assert failure.value.kind is FailureKind.CYCLE_LIMIT
 
 
 def test_measure_reports_bytes_not_kilobytes(calibration_bytes: bytes) -> None:
@@ -96,7 +114,7 @@ try:
     keys = ("segment_po2", "segment_po2s", "retried_po2", "peak_rss_bytes")
     print(json.dumps({k: fields.get(k) for k in keys}))
 except CaseFailure as failure:
-    print(json.dumps({"failure": str(failure)}))
+    print(json.dumps({"failure": str(failure), "kind": failure.kind.value}))
 """
 
 
@@ -152,3 +170,4 @@ def test_out_of_memory_proof_is_retried_at_a_smaller_po2(calibration: GuestProgr
 def test_out_of_memory_below_the_smallest_po2_is_a_reason(calibration: GuestProgram) -> None:
     result = prove_in_cgroup(calibration.program_path, OOM_LIMIT, min_po2=16)
     assert result["failure"] == "out of memory: the zkVM process was killed (SIGKILL)"
+    assert result["kind"] == "out of memory"

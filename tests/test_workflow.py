@@ -5,12 +5,14 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pandas as pd
 import pyarrow.compute as pc
@@ -166,6 +168,17 @@ def test_force_rerun(tmp_path: Path) -> None:
     assert df["hot_functions"].str.contains("%").all()
     summary = (tmp_path / "results" / "execute" / "summary.md").read_text()
     assert "Hottest guest functions" in summary
+    # ...and a flame graph: its own beside its profile, and its group's merged in the report,
+    # linked from report.md.
+    results = tmp_path / "results" / "execute"
+    for case_id in df["case_id"]:
+        assert ElementTree.parse(results / "logs" / f"{case_id}.svg").getroot().tag.endswith("svg")
+    merged = results / "report" / "flame_graphs" / "transfer.svg"
+    assert "transfer, 4 cases merged" in merged.read_text()
+    report = (results / "report" / "report.md").read_text()
+    assert "## Flame graphs" in report and "(flame_graphs/transfer.svg)" in report
+    for target in re.findall(r"\]\(([^)]+\.svg)\)", report):
+        assert (results / "report" / target).is_file(), target
 
 
 def test_bad_fixture_does_not_stop_the_others(tmp_path: Path) -> None:
@@ -337,10 +350,29 @@ def test_reports_with_comparison_against_an_earlier_run(tmp_path: Path) -> None:
 
 
 def test_snakemake_html_report_holds_the_plots(executed: Path) -> None:
+    from zkprof.report.plots import PLOT_FILES
+
+    from .browser import chromium, render_report
+
     html = executed / "report.html"
     snakemake(executed, "--report", str(html))
-    text = html.read_text(errors="replace")
-    assert "cycles_per_case.png" in text and "time_vs_cycles.png" in text
+    if chromium() is None:
+        message = "chromium not installed (bash envs/bootstrap.sh --dev installs it)"
+        if os.environ.get("ZKPROF_REQUIRE_BROWSER") == "1":
+            pytest.fail(message)
+        pytest.skip(message)
+    page = render_report(html, executed)
+    shown = {Path(path).name: size for path, size in page.images.items()}
+    assert set(PLOT_FILES) <= set(shown), sorted(shown)
+    for name in PLOT_FILES:
+        size = shown[name]
+        assert size is not None and size[0] > 200 and size[1] > 100, (name, size)
+    # The workflow's description, rendered by the page's scripts.
+    assert "zkprof profiled the Ethereum test cases" in page.text
+    # report.md reads in human units: no raw byte counts or unrounded milliseconds.
+    report = (executed / "results" / "execute" / "report" / "report.md").read_text()
+    assert not re.search(r"\d{1,3}(,\d{3}){2,}", report), "a number of millions printed raw"
+    assert " MiB" in report and " ms" in report
 
 
 def test_killed_at_random_points_then_resumed_equals_an_uninterrupted_run(tmp_path: Path) -> None:

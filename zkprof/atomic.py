@@ -19,4 +19,7 @@ def write_atomic(path: Path, write: Callable[[Path], None]) -> None:
 
 
 def write_bytes_atomic(path: Path, data: bytes) -> None:
-    write_atomic(path, lambda tmp: tmp.write_bytes(data))
+    def write(tmp: Path) -> None:
+        tmp.write_bytes(data)
+
+    write_atomic(path, write)

@@ -343,7 +343,7 @@ def calibrate(
     import zkprof
     from zkprof import _native
     from zkprof.hardware import describe_hardware
-    from zkprof.runner import CaseFailure, RunSettings, measure_isolated
+    from zkprof.runner import CaseFailure, FailureKind, RunSettings, measure_isolated
 
     wanted = sorted(set(po2s))
     if not wanted or wanted[0] < MIN_PO2 or wanted[-1] > MAX_PO2:
@@ -426,7 +426,7 @@ def calibrate(
                         f"CPU share {cpu_share[-1]:.2f}, load {_load_avg()}"
                     )
             except (CaseFailure, CalibrationError) as err:
-                if str(err).startswith("out of memory"):
+                if isinstance(err, CaseFailure) and err.kind is FailureKind.OUT_OF_MEMORY:
                     failed_at = po2  # a larger po2 needs more memory still
                 log(f"po2 {po2}: failed: {err}")
                 per_po2[str(po2)] = {"status": FAILED, "reason": str(err)}

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import json
 import sys
+from types import FrameType
 from typing import Any
 
 MAX_DEPTH = 500
 
 
 def _frame_depth() -> int:
-    depth, frame = 0, sys._getframe()
+    depth = 0
+    frame: FrameType | None = sys._getframe()
     while frame is not None:
         depth, frame = depth + 1, frame.f_back
     return depth

@@ -1,4 +1,5 @@
-"""The hottest guest functions from RISC Zero's pprof profile (gzipped profile.proto).
+"""The hottest guest functions and flame graphs from RISC Zero's pprof profile (gzipped
+profile.proto).
 
 A small reader of the few protobuf fields needed, so that no protobuf package is required:
 Profile{2: sample, 4: location, 5: function, 6: string_table}, Sample{1: location_id, 2: value},
@@ -11,6 +12,7 @@ import gzip
 import re
 from collections import Counter
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 
@@ -59,15 +61,31 @@ def _ints(value: int | bytes) -> list[int]:
     return out
 
 
-def self_cycles(path: Path) -> Counter[str]:
-    """Cycles spent in each function itself (the innermost frame of every sample)."""
+@dataclass(frozen=True)
+class Profile:
+    """The parts of a pprof profile zkprof reads: each sample's stack and cycles."""
+
+    names: dict[int, str]  # function id -> name
+    frames: dict[int, list[int]]  # location id -> function ids, innermost (inlined) first
+    samples: list[tuple[list[int], int]]  # (location ids, leaf first; cycles)
+
+    def stack(self, locations: list[int]) -> list[str]:
+        """A sample's function names, outermost first (inlined frames in their callers' order)."""
+        return [
+            self.names.get(fn, "?")
+            for loc in reversed(locations)
+            for fn in reversed(self.frames.get(loc, [0]))
+        ]
+
+
+def read_profile(path: Path) -> Profile:
     data = path.read_bytes()
     if data[:2] == b"\x1f\x8b":
         data = gzip.decompress(data)
     strings: list[str] = []
     functions: dict[int, int] = {}  # function id -> name string index
-    locations: dict[int, int] = {}  # location id -> innermost function id
-    samples: list[tuple[int, int]] = []  # (leaf location id, cycles)
+    frames: dict[int, list[int]] = {}
+    samples: list[tuple[list[int], int]] = []
     for number, _, value in _fields(data):
         if number == 6:
             assert isinstance(value, bytes)
@@ -78,14 +96,14 @@ def self_cycles(path: Path) -> Counter[str]:
             functions[int(fields.get(1, 0))] = int(fields.get(2, 0))
         elif number == 4:
             assert isinstance(value, bytes)
-            loc_id, first_fn = 0, 0
+            loc_id, lines = 0, []
             for n, _, v in _fields(value):
                 if n == 1:
-                    loc_id = int(v)  # type: ignore[arg-type]
-                elif n == 4 and not first_fn:  # the first line is the innermost (inlined) frame
+                    loc_id = int(v)
+                elif n == 4:  # a Line; the first is the innermost (inlined) frame
                     assert isinstance(v, bytes)
-                    first_fn = int(next((fv for fn, _, fv in _fields(v) if fn == 1), 0))  # type: ignore[arg-type]
-            locations[loc_id] = first_fn
+                    lines.append(int(next((fv for fn, _, fv in _fields(v) if fn == 1), 0)))
+            frames[loc_id] = lines or [0]
         elif number == 2:
             assert isinstance(value, bytes)
             loc_ids: list[int] = []
@@ -96,13 +114,50 @@ def self_cycles(path: Path) -> Counter[str]:
                 elif n == 2:
                     values += _ints(v)
             if loc_ids and values:
-                samples.append((loc_ids[0], values[0]))
+                samples.append((loc_ids, values[0]))
+    names = {fid: strings[i] if i < len(strings) else "?" for fid, i in functions.items()}
+    return Profile(names, frames, samples)
+
+
+def self_cycles(path: Path) -> Counter[str]:
+    """Cycles spent in each function itself (the innermost frame of every sample)."""
+    profile = read_profile(path)
     totals: Counter[str] = Counter()
-    for loc_id, cycles in samples:
-        fn = functions.get(locations.get(loc_id, 0))
-        name = strings[fn] if fn is not None and fn < len(strings) else "?"
-        totals[name] += cycles
+    for locations, cycles in profile.samples:
+        totals[profile.names.get(profile.frames.get(locations[0], [0])[0], "?")] += cycles
     return totals
+
+
+def folded_stacks(path: Path) -> Counter[str]:
+    """Cycles per whole stack, "outer;inner;leaf" (the folded format flame graphs draw), names
+    without crate disambiguators and with ";" (in types such as [u8; 32]) written ","."""
+    profile = read_profile(path)
+    stacks: Counter[str] = Counter()
+    for locations, cycles in profile.samples:
+        names = (_DISAMBIGUATOR.sub("", n).replace(";", ",") for n in profile.stack(locations))
+        stacks[";".join(names)] += cycles
+    return stacks
+
+
+def folded_lines(stacks: Counter[str]) -> list[str]:
+    """Folded stacks as the lines of a flame graph's input, sorted."""
+    return [f"{stack} {cycles}" for stack, cycles in sorted(stacks.items()) if cycles > 0]
+
+
+def write_flame_graph(
+    stacks: Counter[str], title: str, out: Path, subtitle: str | None = None
+) -> Path:
+    """An SVG flame graph of `stacks` (inferno, in the native module), written atomically."""
+    from zkprof import _native
+    from zkprof.atomic import write_atomic
+
+    svg = _native.flame_graph_svg(folded_lines(stacks), title, subtitle)
+
+    def write(tmp: Path) -> None:
+        tmp.write_text(svg)
+
+    write_atomic(out, write)
+    return out
 
 
 # Rust symbol names carry a crate disambiguator ("k256[cb27190b971a63cd]::...") that only adds noise.

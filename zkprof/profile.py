@@ -12,7 +12,7 @@ import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import zkprof
 from zkprof import metrics
@@ -21,6 +21,9 @@ from zkprof.guest import GuestProgram, unprovable_reason
 from zkprof.paths import cache_dir
 from zkprof.runner import PROVE, CaseFailure, RunSettings, Worker, host_id, measure_isolated
 from zkprof.witness import STATE_TEST, read_witnesses
+
+if TYPE_CHECKING:
+    from zkprof._native import EvmOutput, NativeRun
 
 RAW_INPUT = "raw_input"
 
@@ -55,7 +58,7 @@ def _base_row(
     }
 
 
-def _evm_fields(output: dict[str, Any]) -> dict[str, Any]:
+def _evm_fields(output: EvmOutput) -> dict[str, Any]:
     cycles = output["region_cycles"]
     calls = output["accelerator_calls"]
     return {
@@ -73,7 +76,7 @@ def _evm_fields(output: dict[str, Any]) -> dict[str, Any]:
 
 
 def check_state_test(
-    expected: dict[str, Any], zkvm: dict[str, Any], native: dict[str, Any] | None
+    expected: dict[str, Any], zkvm: EvmOutput, native: NativeRun | None
 ) -> list[str]:
     """What differs between the zkVM result and the fixture's expectation (empty: matched)."""
     problems = []
@@ -90,14 +93,20 @@ def check_state_test(
     if zkvm["logs_hash"] != expected["logs_hash"]:
         problems.append(f"logs hash {zkvm['logs_hash']} != expected {expected['logs_hash']}")
     if native is not None:
-        for key in ("outcome", "gas_used", "state_root", "logs_hash"):
-            a, b = (
-                (outcome_class(native[key]), outcome_class(zkvm[key]))
-                if key == "outcome"
-                else (native[key], zkvm[key])
+        pairs: list[tuple[str, object, object, bool]] = [
+            ("outcome", native["outcome"], zkvm["outcome"], True),
+            ("gas_used", native["gas_used"], zkvm["gas_used"], False),
+            ("state_root", native["state_root"], zkvm["state_root"], False),
+            ("logs_hash", native["logs_hash"], zkvm["logs_hash"], False),
+        ]
+        for key, ours, theirs, by_class in pairs:
+            same = (
+                outcome_class(str(ours)) == outcome_class(str(theirs))
+                if by_class
+                else ours == theirs
             )
-            if a != b:
-                problems.append(f"native {key} {native[key]} != zkVM {zkvm[key]}")
+            if not same:
+                problems.append(f"native {key} {ours} != zkVM {theirs}")
     return problems
 
 
@@ -144,9 +153,15 @@ def profile_case(
         write_bytes_atomic(settings.pprof_path.with_suffix(".receipt"), receipt)
     row |= fields
     if settings.pprof_path is not None and settings.pprof_path.exists():
-        from zkprof.pprof import hottest
+        from zkprof.pprof import folded_stacks, hottest, write_flame_graph
 
         row["hot_functions"] = hottest(settings.pprof_path)
+        # The case's flame graph beside its profile; the report merges them per group.
+        stacks = folded_stacks(settings.pprof_path)
+        subtitle = f"{sum(stacks.values()):,} user cycles sampled"
+        if stacks:
+            svg = settings.pprof_path.with_suffix(".svg")
+            write_flame_graph(stacks, str(row["case_id"]), svg, subtitle)
     reason = [retried] if retried else []
     if description.get("kind", STATE_TEST) == STATE_TEST:
         from zkprof import _native

@@ -14,17 +14,41 @@ import resource
 import signal
 import time
 from dataclasses import dataclass, replace
+from enum import StrEnum
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from zkprof._native import ExecuteResult
 
 EXECUTE = "execute"
 PROVE = "prove"
 ACTIONS = (EXECUTE, PROVE)
 
 
+class FailureKind(StrEnum):
+    """Why a case could not be run to the end: decided where the failure happens, never parsed
+    back out of its message."""
+
+    GUEST_PANIC = "guest panic"
+    CYCLE_LIMIT = "cycle limit"
+    BAD_PROGRAM = "bad program"
+    RECEIPT = "receipt"
+    UNSUPPORTED_RECEIPT = "unsupported receipt kind"
+    OUT_OF_MEMORY = "out of memory"
+    TIMEOUT = "timeout"
+    DIED = "died"
+    ERROR = "error"
+
+
 class CaseFailure(Exception):
-    """The case could not be run to the end; the message is the reason recorded in its row."""
+    """The case could not be run to the end; the message is the reason recorded in its row,
+    `kind` what happened (the out-of-memory retry decides by it)."""
+
+    def __init__(self, reason: str, kind: FailureKind = FailureKind.ERROR) -> None:
+        super().__init__(reason)
+        self.kind = kind
 
 
 @dataclass(frozen=True)
@@ -117,12 +141,15 @@ def measure(program: bytes, guest_input: bytes, settings: RunSettings) -> dict[s
     return out
 
 
-def _session_fields(run: dict[str, Any]) -> dict[str, Any]:
+def _session_fields(run: ExecuteResult) -> dict[str, Any]:
     if run["exit_code"] != "halted" or run["exit_value"] != 0:
         raise CaseFailure(f"guest exited with {run['exit_code']}({run['exit_value']})")
-    keys = ("total_cycles", "user_cycles", "paging_cycles", "reserved_cycles", "segments")
-    fields = {k: run[k] for k in keys}
-    fields |= {
+    fields: dict[str, Any] = {
+        "total_cycles": run["total_cycles"],
+        "user_cycles": run["user_cycles"],
+        "paging_cycles": run["paging_cycles"],
+        "reserved_cycles": run["reserved_cycles"],
+        "segments": run["segments"],
         "segment_po2s": run["segment_po2s"],
         "execute_ms": run["execute_ms"],
         "journal": run["journal"],
@@ -144,28 +171,35 @@ def _reply(conn: Connection, program: bytes, guest_input: bytes, settings: RunSe
     try:
         conn.send(("ok", measure(program, guest_input, settings)))
     except BaseException as err:  # report every failure to the parent, whatever its kind
-        conn.send(("error", _describe(err)))
+        failure = _failure(err)
+        conn.send(("error", (failure.kind.value, str(failure))))
 
 
-def _describe(err: BaseException) -> str:
+def _failure(err: BaseException) -> CaseFailure:
+    """`err` as a CaseFailure: its kind from the exception's type, its reason for the row."""
     from zkprof import _native
 
-    kinds = {
-        _native.GuestPanic: "guest panicked",
-        _native.CycleLimitExceeded: "cycle limit reached",
-        _native.ProgramError: "bad program",
-        _native.ReceiptError: "receipt failed verification",
-        _native.UnsupportedReceiptKind: "unsupported receipt kind",
-        MemoryError: "out of memory",
+    if isinstance(err, CaseFailure):
+        return err
+    kinds: dict[type[BaseException], tuple[FailureKind, str]] = {
+        _native.GuestPanic: (FailureKind.GUEST_PANIC, "guest panicked"),
+        _native.CycleLimitExceeded: (FailureKind.CYCLE_LIMIT, "cycle limit reached"),
+        _native.ProgramError: (FailureKind.BAD_PROGRAM, "bad program"),
+        _native.ReceiptError: (FailureKind.RECEIPT, "receipt failed verification"),
+        _native.UnsupportedReceiptKind: (
+            FailureKind.UNSUPPORTED_RECEIPT,
+            "unsupported receipt kind",
+        ),
+        MemoryError: (FailureKind.OUT_OF_MEMORY, "out of memory"),
     }
-    for kind, label in kinds.items():
-        if isinstance(err, kind):
-            return f"{label}: {err}"
-    return f"{type(err).__name__}: {err}"
-
-
-def _is_out_of_memory(reason: str) -> bool:
-    return reason.startswith("out of memory") or "memory allocation" in reason
+    for cls, (kind, label) in kinds.items():
+        if isinstance(err, cls):
+            return CaseFailure(f"{label}: {err}", kind)
+    # risc0 reports a failed allocation of its prover only as text ("memory allocation of N
+    # bytes failed"): the one place that reads a message, at the binding's edge.
+    if isinstance(err, _native.ZkvmError) and "memory allocation" in str(err):
+        return CaseFailure(f"out of memory: {err}", FailureKind.OUT_OF_MEMORY)
+    return CaseFailure(f"{type(err).__name__}: {err}")
 
 
 def measure_isolated(
@@ -189,11 +223,10 @@ def measure_isolated(
                 fields["retried_po2"] = f"out of memory at po2 {settings.segment_po2}"
             return fields
         except CaseFailure as failure:
-            reason = str(failure)
             smaller = attempt.segment_po2 - 1
             if (
                 attempt.action == PROVE
-                and _is_out_of_memory(reason)
+                and failure.kind is FailureKind.OUT_OF_MEMORY
                 and smaller >= attempt.min_po2_on_oom
             ):
                 attempt = replace(attempt, segment_po2=smaller)
@@ -289,10 +322,8 @@ def _measure_in_child(program: bytes, guest_input: bytes, settings: RunSettings)
         # survive a fork, so a forked proof would hang. Prove here instead, without a timeout.
         try:
             return measure(program, guest_input, settings)
-        except CaseFailure:
-            raise
         except Exception as err:
-            raise CaseFailure(_describe(err)) from err
+            raise _failure(err) from err
     ctx = mp.get_context("fork")
     parent_conn, child_conn = ctx.Pipe(duplex=False)
     proc = ctx.Process(target=_child, args=(child_conn, program, guest_input, settings))
@@ -318,20 +349,22 @@ def _await_result(proc: Any, conn: Connection, timeout_s: float | None) -> dict[
         elif deadline is not None and time.monotonic() >= deadline:
             proc.kill()
             proc.join()
-            raise CaseFailure(f"timeout: no result after {timeout_s:g} s")
+            raise CaseFailure(f"timeout: no result after {timeout_s:g} s", FailureKind.TIMEOUT)
         elif not proc.is_alive() and not conn.poll(0):
             break
     if result is None:
         proc.join()
         code = proc.exitcode
+        oom = FailureKind.OUT_OF_MEMORY
         if code is not None and code < 0 and -code == signal.SIGKILL:
-            raise CaseFailure("out of memory: the zkVM process was killed (SIGKILL)")
+            raise CaseFailure("out of memory: the zkVM process was killed (SIGKILL)", oom)
         if code is not None and code < 0 and -code == signal.SIGABRT:
-            raise CaseFailure("out of memory: memory allocation failed (process aborted)")
-        raise CaseFailure(f"the zkVM process died (exit code {code})")
+            raise CaseFailure("out of memory: memory allocation failed (process aborted)", oom)
+        raise CaseFailure(f"the zkVM process died (exit code {code})", FailureKind.DIED)
     status, payload = result
     if status != "ok":
-        raise CaseFailure(payload)
+        kind, reason = payload
+        raise CaseFailure(reason, FailureKind(kind))
     return dict(payload)
 
 

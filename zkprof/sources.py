@@ -6,6 +6,7 @@ case per file). A new source implements `CaseSource`: list its files, and load o
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import struct
@@ -35,8 +36,11 @@ class SourceCase:
 class CaseSource(Protocol):
     """Where cases come from. `kind` names it in cache keys and case descriptions."""
 
-    kind: str
-    root: Path
+    @property
+    def kind(self) -> str: ...
+
+    @property
+    def root(self) -> Path: ...
 
     def files(self) -> list[Path]:
         """Input files, sorted; each file is the unit that an edit re-reads."""
@@ -68,7 +72,7 @@ class StateTests:
                 c.group,
                 c.skip_reason,
                 case_description(c),
-                lambda c=c: evm_witness(c),
+                functools.partial(evm_witness, c),
             )
             for c in cases
         ], errors

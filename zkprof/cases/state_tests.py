@@ -407,7 +407,7 @@ def _parse_access_list(raw: Any, field: str) -> list[dict[str, Any]]:
     return entries
 
 
-def _parse_authorization_list(raw: Any) -> list[dict[str, str]]:
+def _parse_authorization_list(raw: Any) -> list[dict[str, str | None]]:
     field = "transaction.authorizationList"
     result = []
     for i, raw_entry in enumerate(_list(raw, field)):

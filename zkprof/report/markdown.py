@@ -7,8 +7,10 @@ changes as coloured spans before the value).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -24,7 +26,15 @@ from zkprof.report.compare import (
     relative_change,
 )
 from zkprof.report.defaults import DEFAULT_TOP_CASES
-from zkprof.report.fmt import MISSING, cell, format_number, format_percent, format_signed
+from zkprof.report.flame_graphs import FlameGraphs
+from zkprof.report.fmt import (
+    MISSING,
+    cell,
+    format_number,
+    format_percent,
+    format_quantity,
+    format_signed,
+)
 from zkprof.report.image_ids import IMAGE_LABEL
 from zkprof.report.metrics_catalog import COST_METRICS, NATIVE_METRICS, Direction, spec_for
 from zkprof.report.predictions import format_error_pct
@@ -34,10 +44,11 @@ DEFAULT_MAX_CASE_REGRESSIONS = 100
 DEFAULT_MAX_PROBLEMS = 100
 # The order statistics appear in, left to right.
 SHOWN_STATS = ("count", "mean", "median", "p90", "min", "max", "std", "sum")
+# The cells carry their unit ("16.0 s", "2.50 min").
 ESTIMATE_HEADERS = (
-    "Proof Time (s)",
-    "Parallel Proof Time (s)",
-    "Parallel Proof Time ({n} provers) (s)",
+    "Proof Time",
+    "Parallel Proof Time",
+    "Parallel Proof Time ({n} provers)",
 )
 
 
@@ -135,6 +146,7 @@ def _estimates(current: Aggregate, comparison: RunComparison | None) -> list[str
                     cell(
                         values[name],
                         comparison.estimate_change(group, name) if comparison else None,
+                        spec_for(name).unit,
                     )
                     for name in current.estimates.columns
                 ),
@@ -165,8 +177,8 @@ def _prediction_check(current: Aggregate) -> list[str]:
             format_error_pct(e.median_pct, signed=True),
             format_error_pct(e.worst_pct, signed=True),
             escape(e.worst_case),
-            format_number(e.worst_predicted),
-            format_number(e.worst_measured),
+            format_quantity(e.worst_predicted, spec_for(e.metric).unit),
+            format_quantity(e.worst_measured, spec_for(e.metric).unit),
         ]
         for e in check.errors
     ]
@@ -214,9 +226,9 @@ def change_list_lines(changes: ChangeList, title: str, frame_name: str) -> list[
                 escape(r.scope),
                 f"`{r.metric}`",
                 r.stat,
-                format_number(r.baseline),
-                format_number(r.value),
-                f"{format_signed(r.abs_change)} ({rel})",
+                format_quantity(r.baseline, spec_for(r.metric).unit),
+                format_quantity(r.value, spec_for(r.metric).unit),
+                f"{format_signed(r.abs_change, spec_for(r.metric).unit)} ({rel})",
             ]
         )
     header = ["scope", "metric", "stat", "previous", "current", "change"]
@@ -262,7 +274,8 @@ def group_table(current: Aggregate, group: str, comparison: RunComparison | None
                 cells.append(MISSING)
                 continue
             change = comparison.change(group, metric, stat) if comparison else None
-            cells.append(cell(current.stat(group, metric, stat), change))
+            unit = "" if stat == "count" else spec.unit  # a count of cases
+            cells.append(cell(current.stat(group, metric, stat), change, unit))
         lines.append("| " + " | ".join([f"`{metric}`", spec.unit, *cells]) + " |")
     return [*lines, ""]
 
@@ -290,6 +303,7 @@ def _case_cells(
 ) -> list[list[str]]:
     out: list[list[str]] = [[] for _ in rows]
     for metric in columns:
+        unit = spec_for(metric).unit
         values = current.run.values(metric)[rows]
         baseline = comparison.case_baseline(metric, rows) if comparison else None
         for i, value in enumerate(values):
@@ -301,7 +315,7 @@ def _case_cells(
                     spec_for(metric).direction,
                     comparison.noise_pct,
                 )
-            out[i].append(cell(None if np.isnan(value) else float(value), change))
+            out[i].append(cell(None if np.isnan(value) else float(value), change, unit))
     return out
 
 
@@ -366,7 +380,7 @@ def _details(
         + f". Every case is in `{current.run.source.name}`.",
         "",
     ]
-    header = ["case", *(f"`{c}`" for c in columns)]
+    header = ["case", *(f"`{c}` ({spec_for(c).unit})" for c in columns)]
     align = [":---", *["---:"] * len(columns)]
     for code, rows in top_cases(current, metric, limits.top_cases).items():
         if not len(rows):
@@ -394,8 +408,8 @@ def _details(
                     escape(current.groups[current.grouping.codes[row]]),
                     escape(case_ids[row].as_py()),
                     f"`{metric_name}`",
-                    format_number(change.baseline),
-                    cell(change.value, change).strip(),
+                    format_quantity(change.baseline, spec_for(metric_name).unit),
+                    cell(change.value, change, spec_for(metric_name).unit).strip(),
                 ]
                 for row, metric_name, change in found
             ]
@@ -435,10 +449,36 @@ def _problems(current: Aggregate, limit: int) -> list[str]:
     ]
 
 
+def _flame_graphs(graphs: FlameGraphs | None, report_dir: Path | None) -> list[str]:
+    """Links to the flame graphs (`pprof: true`): per group, then per case."""
+    if graphs is None or not graphs.groups or report_dir is None:
+        return []
+
+    def link(path: Path) -> str:
+        return Path(os.path.relpath(path, report_dir)).as_posix()
+
+    lines = [
+        "## Flame graphs",
+        "",
+        "The guest's profile as flame graphs (SVG; open one in a browser to zoom and search): a "
+        "frame's width is its share of the user cycles, with what it called. Per group, merging "
+        "its matched cases:",
+        "",
+    ]
+    lines += [f"- [{escape(g)}]({link(p)})" for g, p in graphs.groups.items()]
+    lines.append("")
+    for group, cases in graphs.cases.items():
+        links = ", ".join(f"[{escape(case)}]({link(svg)})" for case, svg in cases)
+        lines += [f"Cases of {escape(group)}: {links}", ""]
+    return lines
+
+
 def render_report(
     current: Aggregate,
     comparison: RunComparison | None = None,
     limits: DetailLimits = DEFAULT_LIMITS,
+    flame_graphs: FlameGraphs | None = None,
+    report_dir: Path | None = None,
 ) -> str:
     lines = [*_intro(current, comparison), *_estimates(current, comparison)]
     lines += _prediction_check(current)
@@ -449,5 +489,6 @@ def render_report(
     lines += _counts(current, comparison)
     lines += _aggregated(current, comparison)
     lines += _details(current, comparison, limits)
+    lines += _flame_graphs(flame_graphs, report_dir)
     lines += _problems(current, limits.max_problems)
     return "\n".join(lines).rstrip("\n") + "\n"

@@ -34,7 +34,7 @@ from typing import Any
 try:
     from zkprof import _native
 except ImportError:  # pragma: no cover - a source tree without the native module
-    _native = None
+    _native = None  # type: ignore[assignment]
 
 from zkprof.report.aggregate import natural_key
 from zkprof.report.estimate import round_robin_makespan
@@ -378,7 +378,7 @@ def read_metrics_json(path: Path, data: bytes | None = None) -> MetricDb:
                 continue
             for metric, value in label_set.metrics:
                 if metric == BLOB_TIME:
-                    key = (("group", group), ("idx", idx))
+                    key: Labels = (("group", group), ("idx", idx))
                     blob_totals[key] = blob_totals.get(key, 0.0) + value
         for labels, total in blob_totals.items():
             add(labels, BLOB_TOTAL_TIME, total)
@@ -663,10 +663,12 @@ def aggregate(db: MetricDb, num_parallel: int) -> OpenvmAggregate:
     for group in values_by:
         if KEYGEN_MARK in group:
             continue
-        metrics = samples.get(group, {})
-        par_by_group[group] = _projected_seconds(group, metrics, stats[group], sys.maxsize, db.path)
+        group_samples = samples.get(group, {})
+        par_by_group[group] = _projected_seconds(
+            group, group_samples, stats[group], sys.maxsize, db.path
+        )
         bounded_by_group[group] = _projected_seconds(
-            group, metrics, stats[group], num_parallel, db.path
+            group, group_samples, stats[group], num_parallel, db.path
         )
         has_preflight[group] = EXECUTE_PREFLIGHT_TIME in stats[group]
 

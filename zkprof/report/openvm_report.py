@@ -101,7 +101,8 @@ def _stat_cell(
 ) -> str:
     value = current.stat(group, name, stat)
     baseline = previous.stat(group, name, stat) if previous else None
-    return cell(value, _change(value, baseline, name, previous is not None, noise_pct))
+    change = _change(value, baseline, name, previous is not None, noise_pct)
+    return cell(value, change, spec_for(name).unit)
 
 
 def group_tables(
@@ -318,11 +319,11 @@ def _summary_cells(
 ) -> dict[str, str]:
     def one(field: str, metric: str) -> str:
         value = getattr(current, field)
+        unit = spec_for(metric).unit
         if previous is None:
-            return cell(value)
-        return cell(
-            value, classify(value, getattr(previous, field), spec_for(metric).direction, noise_pct)
-        )
+            return cell(value, unit=unit)
+        change = classify(value, getattr(previous, field), spec_for(metric).direction, noise_pct)
+        return cell(value, change, unit)
 
     return {
         "proof": one("proof_time_ms", "total_proof_time_ms"),

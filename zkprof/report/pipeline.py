@@ -20,6 +20,7 @@ from zkprof.report.compare import (
     list_changes,
 )
 from zkprof.report.defaults import OPENVM_NOISE_PCT
+from zkprof.report.flame_graphs import write_group_flame_graphs
 from zkprof.report.load import ReportInputError, load_run, split_by_image
 from zkprof.report.markdown import DEFAULT_LIMITS, DetailLimits, render_report
 from zkprof.report.metrics_catalog import LOWER, spec_for
@@ -86,8 +87,10 @@ def write_run_files(
 ) -> list[Path]:
     """out_dir/report.md, bencher.json, summary.md and (with `plots`) the PNG plots."""
     aggregate, comparison = report.aggregate, report.comparison
+    graphs = write_group_flame_graphs(aggregate, out_dir)
     report_path = out_dir / REPORT_FILE
-    write_bytes_atomic(report_path, render_report(aggregate, comparison, limits).encode())
+    text = render_report(aggregate, comparison, limits, graphs, out_dir)
+    write_bytes_atomic(report_path, text.encode())
     bencher_path = out_dir / BENCHER_FILE
     bencher.write_document(bencher.native_document(aggregate, aggregate.run.name), bencher_path)
     summary_path = out_dir / SUMMARY_FILE
@@ -95,7 +98,7 @@ def write_run_files(
     write_bytes_atomic(
         summary_path, render_summary([row], benchmark_results_link, noise_pct).encode()
     )
-    paths = [report_path, bencher_path, summary_path]
+    paths = [report_path, bencher_path, summary_path, *graphs.groups.values()]
     if plots:
         paths += write_plots(aggregate, comparison, out_dir)
     return paths

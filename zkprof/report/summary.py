@@ -9,7 +9,7 @@ from zkprof.report.aggregate import TOTAL, Aggregate
 from zkprof.report.compare import Change, RunComparison, classify
 from zkprof.report.fmt import cell, format_number
 from zkprof.report.markdown import escape
-from zkprof.report.metrics_catalog import direction_of
+from zkprof.report.metrics_catalog import direction_of, spec_for
 from zkprof.report.predictions import format_error_pct
 
 # Columns after the run and its case counts: (header, metric, statistic); "estimate" reads the
@@ -91,7 +91,7 @@ def render_summary(rows: list[SummaryRow], link: str | None, noise_pct: float) -
             if row.comparison is not None:
                 baseline = _value(row.comparison.previous, metric, stat)
                 change = classify(value, baseline, direction_of(metric), noise_pct)
-            cells.append(cell(value, change).strip())
+            cells.append(cell(value, change, spec_for(metric).unit).strip())
         lines.append("| " + " | ".join(cells) + " |")
     if notes:
         lines += ["", *notes]

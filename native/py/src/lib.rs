@@ -3,6 +3,7 @@
 
 mod errors;
 mod evm;
+mod flamegraph;
 mod openvm;
 mod zkvm;
 
@@ -18,5 +19,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     zkvm::register(m)?;
     evm::register(m)?;
     openvm::register(m)?;
+    flamegraph::register(m)?;
     Ok(())
 }
