@@ -597,7 +597,9 @@ def test_examples_load_without_errors() -> None:
     assert_safe_ids(cases)
     assert {c.group for c in cases} >= {"transfer", "compute", "storage", "keccak",
                                         "precompiles", "create", "exceptions"}  # fmt: skip
-    assert all(c.fork == "Cancun" and c.skip_reason is None for c in cases)
+    # Cancun, and Prague and Osaka for their precompiles (BLS12-381, P-256); none skipped.
+    assert {c.fork for c in cases} == {"Cancun", "Prague", "Osaka"}
+    assert all(c.skip_reason is None for c in cases)
     assert any(c.expected.expect_exception for c in cases)
     assert any(c.input["tx"]["to"] is None for c in cases)
 
