@@ -18,7 +18,9 @@
 use ark_bn254 as soft;
 use ark_ec::bn::BnConfig;
 use ark_ff::fields::{Fp12Config, Fp6Config};
-use ark_ff::{BigInt, MontConfig, PrimeField};
+#[cfg(not(target_os = "zkvm"))]
+use ark_ff::PrimeField;
+use ark_ff::{BigInt, MontConfig};
 
 /// A residue below p: eight 32-bit words, least significant first.
 pub type Words = [u32; 8];
@@ -497,6 +499,7 @@ pub fn words_of(x: BigInt<4>) -> Words {
 }
 
 /// Words as a residue of ark-bn254's field (tests, host stand-ins).
+#[cfg(not(target_os = "zkvm"))]
 pub fn soft_fq(x: &Words) -> soft::Fq {
     let mut limbs = [0u64; 4];
     for (i, limb) in limbs.iter_mut().enumerate() {
