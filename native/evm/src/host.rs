@@ -42,9 +42,24 @@ pub fn input_from_case_json(json: &str) -> Result<EvmInput, String> {
         })?,
     };
 
+    let pre = parse_pre(get(root, "case", "pre")?, "pre")?;
+
+    let tx = parse_tx(object(get(root, "case", "tx")?, "tx")?)?;
+    Ok(EvmInput { fork, env, pre, tx })
+}
+
+/// The state root of a normalized `pre` or `postState` section (JSON); errors name the field.
+pub fn state_root_of_json(json: &str, name: &str) -> Result<Word, String> {
+    let value: Value =
+        serde_json::from_str(json).map_err(|e| format!("{name}: invalid JSON: {e}"))?;
+    Ok(crate::pre_state_root(&parse_pre(&value, name)?))
+}
+
+/// A normalized `pre` (or `postState`) section: address -> {nonce, balance, code, storage}.
+pub(crate) fn parse_pre(value: &Value, name: &str) -> Result<BTreeMap<Address, Account>, String> {
     let mut pre = BTreeMap::new();
-    for (addr, account) in object(get(root, "case", "pre")?, "pre")? {
-        let path = format!("pre.{addr}");
+    for (addr, account) in object(value, name)? {
+        let path = format!("{name}.{addr}");
         let key = address(&Value::String(addr.clone()), &path)?;
         let account = object(account, &path)?;
         let mut storage = BTreeMap::new();
@@ -64,9 +79,7 @@ pub fn input_from_case_json(json: &str) -> Result<EvmInput, String> {
             return Err(format!("{path}: duplicate address"));
         }
     }
-
-    let tx = parse_tx(object(get(root, "case", "tx")?, "tx")?)?;
-    Ok(EvmInput { fork, env, pre, tx })
+    Ok(pre)
 }
 
 fn parse_tx(tx: &Obj) -> Result<Transaction, String> {
@@ -183,7 +196,7 @@ fn sender_of(secret: &Word) -> Result<Address, String> {
     Ok(hash[12..].try_into().expect("20 bytes"))
 }
 
-fn get<'a>(obj: &'a Obj, path: &str, key: &str) -> Result<&'a Value, String> {
+pub(crate) fn get<'a>(obj: &'a Obj, path: &str, key: &str) -> Result<&'a Value, String> {
     obj.get(key).ok_or_else(|| {
         if path == "case" {
             format!("{key}: missing")
@@ -194,7 +207,7 @@ fn get<'a>(obj: &'a Obj, path: &str, key: &str) -> Result<&'a Value, String> {
 }
 
 /// A field that may be absent or null.
-fn optional<T>(
+pub(crate) fn optional<T>(
     obj: &Obj,
     key: &str,
     parse: impl FnOnce(&Value) -> Result<T, String>,
@@ -205,11 +218,11 @@ fn optional<T>(
     }
 }
 
-fn object<'a>(v: &'a Value, name: &str) -> Result<&'a Obj, String> {
+pub(crate) fn object<'a>(v: &'a Value, name: &str) -> Result<&'a Obj, String> {
     v.as_object().ok_or_else(|| format!("{name}: not an object"))
 }
 
-fn array<'a>(v: &'a Value, name: &str) -> Result<&'a Vec<Value>, String> {
+pub(crate) fn array<'a>(v: &'a Value, name: &str) -> Result<&'a Vec<Value>, String> {
     v.as_array().ok_or_else(|| format!("{name}: not an array"))
 }
 
@@ -224,7 +237,7 @@ fn hex_digits<'a>(v: &'a Value, name: &str, what: &str) -> Result<&'a str, Strin
 }
 
 /// A "0x" hex quantity of at most 256 bits; leading zeros and a bare "0x" (zero) are allowed.
-fn quantity(v: &Value, name: &str) -> Result<Word, String> {
+pub(crate) fn quantity(v: &Value, name: &str) -> Result<Word, String> {
     let digits = hex_digits(v, name, "hex quantity")?.trim_start_matches('0');
     if digits.len() > 64 {
         return Err(format!("{name}: more than 256 bits"));
@@ -238,7 +251,7 @@ fn quantity(v: &Value, name: &str) -> Result<Word, String> {
     Ok(out)
 }
 
-fn quantity_u64(v: &Value, name: &str) -> Result<u64, String> {
+pub(crate) fn quantity_u64(v: &Value, name: &str) -> Result<u64, String> {
     let w = quantity(v, name)?;
     if w[..24].iter().any(|&b| b != 0) {
         return Err(format!("{name}: does not fit in 64 bits"));
@@ -247,7 +260,7 @@ fn quantity_u64(v: &Value, name: &str) -> Result<u64, String> {
 }
 
 /// A "0x" hex byte string (even number of digits).
-fn bytes(v: &Value, name: &str) -> Result<Vec<u8>, String> {
+pub(crate) fn bytes(v: &Value, name: &str) -> Result<Vec<u8>, String> {
     let digits = hex_digits(v, name, "hex byte string")?;
     if digits.len() % 2 == 1 {
         return Err(format!("{name}: not a hex byte string (odd length)"));
@@ -267,10 +280,10 @@ fn fixed<const N: usize>(v: &Value, name: &str, what: &str) -> Result<[u8; N], S
     bytes(v, name)?.try_into().map_err(|_| format!("{name}: not a {what}"))
 }
 
-fn address(v: &Value, name: &str) -> Result<Address, String> {
+pub(crate) fn address(v: &Value, name: &str) -> Result<Address, String> {
     fixed(v, name, "20-byte address")
 }
 
-fn word(v: &Value, name: &str) -> Result<Word, String> {
+pub(crate) fn word(v: &Value, name: &str) -> Result<Word, String> {
     fixed(v, name, "32-byte hex string")
 }

@@ -3,14 +3,17 @@
 //! The same code runs natively on the host (reference results, witness generation) and inside
 //! the RISC Zero guest, so it is pure Rust and deterministic.
 
+pub mod block;
+pub mod mpt;
 mod rlp;
 mod state;
+pub mod stateless;
 pub mod trie;
 
 #[cfg(feature = "host")]
 mod host;
 #[cfg(feature = "host")]
-pub use host::input_from_case_json;
+pub use host::{input_from_case_json, state_root_of_json};
 
 pub use revm;
 pub use state::{logs_hash, pre_state_root, EMPTY_LOGS_HASH};
@@ -124,11 +127,29 @@ pub fn execute(input: &EvmInput, cycles: &dyn Fn() -> u64) -> EvmOutput {
     }
 }
 
-fn accelerator_calls() -> AcceleratorCalls {
+pub(crate) fn accelerator_calls() -> AcceleratorCalls {
     #[cfg(feature = "accelerators")]
     return zkprof_accelerators::calls();
     #[cfg(not(feature = "accelerators"))]
     AcceleratorCalls::default()
+}
+
+/// revm's configuration for a fork. Senders are recovered (blocks) or given (state tests)
+/// before revm runs, and blocks check each signature's chain id when decoding, so revm's own
+/// chain-id check is off.
+pub(crate) fn cfg_env(spec: SpecId, chain_id: u64) -> CfgEnv {
+    let mut cfg = CfgEnv::new_with_spec(spec);
+    cfg.chain_id = chain_id;
+    cfg.tx_chain_id_check = false;
+    // Per-transaction blob limit: the per-block maximum until Osaka's EIP-7594 cap of 6.
+    cfg.max_blobs_per_tx = Some(if spec.is_enabled_in(SpecId::OSAKA) {
+        6
+    } else if spec.is_enabled_in(SpecId::PRAGUE) {
+        9
+    } else {
+        6
+    });
+    cfg
 }
 
 struct Executed {
@@ -144,19 +165,8 @@ fn run_transaction(
     world: &state::WorldState,
 ) -> Result<Executed, String> {
     let tx = tx_env(&input.tx, spec)?;
-
-    let mut cfg = CfgEnv::new_with_spec(spec);
-    cfg.chain_id = 1;
     // Senders are resolved before this point, so the signature's chain id plays no part.
-    cfg.tx_chain_id_check = false;
-    // Per-transaction blob limit: the per-block maximum until Osaka's EIP-7594 cap of 6.
-    cfg.max_blobs_per_tx = Some(if spec.is_enabled_in(SpecId::OSAKA) {
-        6
-    } else if spec.is_enabled_in(SpecId::PRAGUE) {
-        9
-    } else {
-        6
-    });
+    let cfg = cfg_env(spec, 1);
     let blob_fraction = cfg.blob_base_fee_update_fraction();
 
     let env = &input.env;
@@ -203,7 +213,7 @@ fn fits_in(word: &Word, bytes: usize) -> bool {
     word[..32 - bytes].iter().all(|&b| b == 0)
 }
 
-fn word_u64(word: &Word) -> Option<u64> {
+pub(crate) fn word_u64(word: &Word) -> Option<u64> {
     fits_in(word, 8).then(|| u64::from_be_bytes(word[24..].try_into().unwrap()))
 }
 
@@ -217,7 +227,7 @@ fn fee(word: &Option<Word>) -> Result<u128, String> {
 
 /// Builds revm's transaction; fields revm cannot hold, and rules revm leaves to the decoder,
 /// become rejection kinds here.
-fn tx_env(tx: &Transaction, spec: SpecId) -> Result<TxEnv, String> {
+pub(crate) fn tx_env(tx: &Transaction, spec: SpecId) -> Result<TxEnv, String> {
     if tx.tx_type > 4 {
         return Err("TYPE_NOT_SUPPORTED".into());
     }
@@ -306,7 +316,7 @@ fn tx_env(tx: &Transaction, spec: SpecId) -> Result<TxEnv, String> {
 }
 
 /// EEST `TransactionException` name (without the prefix) of a revm validation error.
-fn invalid_transaction_kind(e: &InvalidTransaction) -> String {
+pub(crate) fn invalid_transaction_kind(e: &InvalidTransaction) -> String {
     use InvalidTransaction as E;
     let kind = match e {
         E::PriorityFeeGreaterThanMaxFee => "PRIORITY_GREATER_THAN_MAX_FEE_PER_GAS",

@@ -141,6 +141,13 @@ pub(crate) fn state_root(state: &WorldState) -> Word {
 
 /// keccak256(RLP(logs)), each log encoded as [address, [topics...], data].
 pub fn logs_hash(logs: &[Log]) -> Word {
+    let mut out = Vec::new();
+    encode_logs(logs, &mut out);
+    keccak256(&out).0
+}
+
+/// Appends RLP(logs), each log encoded as [address, [topics...], data] (also a receipt's field).
+pub(crate) fn encode_logs(logs: &[Log], out: &mut Vec<u8>) {
     let mut all = Vec::new();
     for log in logs {
         let mut topics = Vec::with_capacity(33 * log.topics().len());
@@ -153,9 +160,7 @@ pub fn logs_hash(logs: &[Log]) -> Word {
         rlp::encode_bytes(&log.data.data, &mut payload);
         rlp::encode_list(&payload, &mut all);
     }
-    let mut out = Vec::with_capacity(all.len() + 9);
-    rlp::encode_list(&all, &mut out);
-    keccak256(&out).0
+    rlp::encode_list(&all, out);
 }
 
 /// State root of a test's `pre` section (also the post-state root of a rejected transaction).

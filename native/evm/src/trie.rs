@@ -52,7 +52,7 @@ fn nibbles(key: &[u8]) -> Vec<u8> {
 }
 
 /// Hex-prefix encoding of a nibble path, flagging leaves.
-fn hex_prefix(path: &[u8], leaf: bool) -> Vec<u8> {
+pub(crate) fn hex_prefix(path: &[u8], leaf: bool) -> Vec<u8> {
     let flag = if leaf { 0x20 } else { 0x00 };
     let mut out = Vec::with_capacity(path.len() / 2 + 1);
     let rest = if path.len() % 2 == 1 {

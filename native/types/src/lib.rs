@@ -139,6 +139,92 @@ pub struct EvmOutput {
     pub accelerator_calls: AcceleratorCalls,
 }
 
+/// What the EVM guests read: one state-test case, or one blockchain test's chain.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum GuestInput {
+    StateTest(EvmInput),
+    Chain(ChainInput),
+}
+
+/// What the EVM guests commit, one variant per [`GuestInput`] variant.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum GuestOutput {
+    StateTest(EvmOutput),
+    Chain(ChainOutput),
+}
+
+/// A blockchain test as the guest receives it: the genesis header and every block, each with the
+/// execution witness it is validated from (nothing else of the state is given).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChainInput {
+    /// ethereum/tests network name: a fork ("Cancun") or a transition ("CancunToPragueAtTime15k").
+    pub network: String,
+    pub chain_id: u64,
+    /// RLP of the genesis header; its state root is the first block's pre-state root.
+    pub genesis_header: Vec<u8>,
+    pub blocks: Vec<BlockInput>,
+}
+
+/// One block (its RLP, as the fixture gives it, possibly malformed) and its witness.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BlockInput {
+    pub rlp: Vec<u8>,
+    pub witness: ExecutionWitness,
+}
+
+/// The pre-state a block touches, as `debug_executionWitness` gives it: trie nodes (account and
+/// storage tries, RLP, any order), contract codes, and ancestor headers (RLP, the parent first,
+/// then its parent, down to the oldest block BLOCKHASH reads). Everything is authenticated by
+/// hash: nodes and codes against the parent's state root, headers against the block's parent hash.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExecutionWitness {
+    pub nodes: Vec<Vec<u8>>,
+    pub codes: Vec<Vec<u8>>,
+    pub headers: Vec<Vec<u8>>,
+}
+
+/// Cycle counts of one block's regions.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BlockCycles {
+    /// Hashing the witness's nodes, codes and headers into lookup tables.
+    pub witness: u64,
+    /// Decoding and checking the block, system calls, transactions, withdrawals, requests.
+    pub execution: u64,
+    /// Updating the partial tries and computing the new state root.
+    pub state_root: u64,
+}
+
+/// How one block ended.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BlockOutput {
+    /// From the header, when it decoded (else 0).
+    pub number: u64,
+    /// keccak256 of the header's RLP, when it decoded (else zero).
+    pub hash: Word,
+    /// `None`: valid and imported. Otherwise why it was rejected (the chain stays at its parent).
+    pub rejected: Option<String>,
+    pub gas_used: u64,
+    pub transactions: u64,
+    /// The state root the guest computed (zero for a rejected block).
+    pub state_root: Word,
+    pub cycles: BlockCycles,
+}
+
+/// Result of validating a chain.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChainOutput {
+    pub blocks: Vec<BlockOutput>,
+    /// The last imported block (the genesis if none was).
+    pub head_hash: Word,
+    pub head_state_root: Word,
+    /// Set when a witness could not serve its block (a node, code or header missing or not
+    /// matching its hash): the run stops there, as no root computed from it could be trusted.
+    pub witness_error: Option<String>,
+    /// Decoding the input.
+    pub decode_cycles: u64,
+    pub accelerator_calls: AcceleratorCalls,
+}
+
 /// A bincode encoding or decoding failure.
 #[derive(Debug)]
 pub struct CodecError(String);

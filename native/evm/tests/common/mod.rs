@@ -10,16 +10,24 @@ use std::path::{Path, PathBuf};
 /// the repo (as `zkprof.paths.shared_fixtures_dir` finds them). Missing, they skip the test, or fail
 /// it when `ZKPROF_REQUIRE_FIXTURES=1` (CI).
 pub fn fixtures_dir() -> Option<PathBuf> {
+    shared_fixtures("state_tests")
+}
+
+/// The blockchain-test fixtures, found and required as [`fixtures_dir`]'s.
+pub fn blockchain_fixtures_dir() -> Option<PathBuf> {
+    shared_fixtures("blockchain_tests")
+}
+
+fn shared_fixtures(kind: &str) -> Option<PathBuf> {
     let root = match std::env::var_os("ZKPROF_FIXTURES") {
         Some(dir) => PathBuf::from(dir),
         None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures"),
     };
-    let dir = root.join("state_tests");
+    let dir = root.join(kind);
     if dir.is_dir() {
         return Some(dir);
     }
-    let message =
-        format!("state-test fixtures not found at {} (set ZKPROF_FIXTURES)", dir.display());
+    let message = format!("{kind} fixtures not found at {} (set ZKPROF_FIXTURES)", dir.display());
     assert!(std::env::var_os("ZKPROF_REQUIRE_FIXTURES").is_none_or(|v| v != "1"), "{message}");
     eprintln!("SKIPPED: {message}");
     None
