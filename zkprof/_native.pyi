@@ -56,6 +56,7 @@ class AcceleratorCalls(TypedDict):
     bigint2_calls: int
 
 class EvmOutput(TypedDict):
+    kind: Literal["state_test"]
     outcome: str
     gas_used: int
     state_root: str
@@ -65,6 +66,37 @@ class EvmOutput(TypedDict):
 
 class NativeRun(EvmOutput):
     native_ms: float
+
+class BlockResult(TypedDict):
+    number: int
+    hash: str
+    rejected: str | None
+    gas_used: int
+    transactions: int
+    state_root: str
+    cycles_witness: int
+    cycles_execution: int
+    cycles_state_root: int
+
+class ChainOutput(TypedDict):
+    kind: Literal["chain"]
+    blocks: list[BlockResult]
+    head_hash: str
+    head_state_root: str
+    witness_error: str | None
+    decode_cycles: int
+    accelerator_calls: AcceleratorCalls
+
+class NativeChainRun(ChainOutput):
+    native_ms: float
+
+class WitnessFacts(TypedDict):
+    full_state: ChainOutput
+    witness_nodes: list[int]
+    witness_codes: list[int]
+    witness_headers: list[int]
+    witness_bytes: list[int]
+    generation_ms: float
 
 def program_from_elf(elf: bytes) -> tuple[bytes, str]: ...
 def image_id(program: bytes) -> str: ...
@@ -87,8 +119,11 @@ def prove(
 ) -> ProveResult: ...
 def verify(receipt: bytes, image_id: str) -> VerifyResult: ...
 def evm_witness(case_json: str) -> bytes: ...
-def evm_decode_output(journal: bytes) -> EvmOutput: ...
-def evm_run_native(witness: bytes) -> NativeRun: ...
+def evm_decode_output(journal: bytes) -> EvmOutput | ChainOutput: ...
+def evm_run_native(witness: bytes) -> NativeRun | NativeChainRun: ...
+def chain_witness(chain_json: str, full_witness: bool = False) -> tuple[bytes, WitnessFacts]: ...
+def evm_state_root(state_json: str, name: str) -> str: ...
+def chain_network_supported(network: str) -> bool: ...
 def evm_supported_forks() -> list[str]: ...
 def openvm_parse_metrics(
     data: bytes,

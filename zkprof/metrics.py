@@ -17,10 +17,10 @@ import pyarrow.parquet as pq
 
 from zkprof.atomic import write_atomic
 
-SCHEMA_VERSION = 3
-# Older versions this one reads: v2 and v3 only added columns (v2: base RSS, proving predictions;
-# v3: the accelerator columns), null in the older ones.
-READABLE_VERSIONS = ("1", "2", "3")
+SCHEMA_VERSION = 4
+# Older versions this one reads: v2 to v4 only added columns (v2: base RSS, proving predictions;
+# v3: the accelerator columns; v4: the blockchain-test columns), null in the older ones.
+READABLE_VERSIONS = ("1", "2", "3", "4")
 
 # Status of a case. Only "matched" rows describe a correct execution.
 MATCHED = "matched"  # ran, and its result equals the expected one
@@ -51,8 +51,12 @@ COLUMNS: dict[str, tuple[pa.DataType, str, str]] = {
         "-",
         "EVM outcome: success | revert | halt:<reason> | rejected:<kind>",
     ),
-    "gas_used": (pa.int64(), "gas", "gas used by the transaction"),
-    "state_root": (pa.string(), "hex", "post-state root computed in the zkVM"),
+    "gas_used": (pa.int64(), "gas", "gas used by the transaction (a chain: by its blocks)"),
+    "state_root": (
+        pa.string(),
+        "hex",
+        "post-state root computed in the zkVM (a chain: its head's)",
+    ),
     "logs_hash": (pa.string(), "hex", "logs hash computed in the zkVM"),
     "expected_state_root": (pa.string(), "hex", "post-state root the fixture expects"),
     "expected_logs_hash": (pa.string(), "hex", "logs hash the fixture expects"),
@@ -85,6 +89,39 @@ COLUMNS: dict[str, tuple[pa.DataType, str, str]] = {
         "count",
         "calls of RISC Zero's bigint2 programs (field and curve operations: ecrecover, modexp, bn254)",
     ),
+    "blocks": (pa.int32(), "count", "blocks of a blockchain test's chain"),
+    "blocks_rejected": (
+        pa.int32(),
+        "count",
+        "blocks rejected (as the fixture expects, if matched)",
+    ),
+    "transactions": (pa.int64(), "count", "transactions in the chain's imported blocks"),
+    "block_gas_used": (pa.list_(pa.int64()), "gas", "gas used by each block (0: rejected)"),
+    "block_transactions": (pa.list_(pa.int32()), "count", "transactions of each block"),
+    "block_cycles": (
+        pa.list_(pa.int64()),
+        "cycles",
+        "guest cycles of each block (witness check + execution + state root)",
+    ),
+    "cycles_witness": (
+        pa.int64(),
+        "cycles",
+        "guest region: hashing the blocks' witnesses (nodes, codes, headers) into lookup tables",
+    ),
+    "witness_bytes": (
+        pa.int64(),
+        "bytes",
+        "execution witnesses of all blocks: trie nodes, codes and headers",
+    ),
+    "witness_nodes": (pa.int64(), "count", "trie nodes in all blocks' witnesses"),
+    "block_witness_bytes": (pa.list_(pa.int64()), "bytes", "execution witness of each block"),
+    "witness_generation_ms": (
+        pa.float64(),
+        "ms",
+        "witness generation: the chain run natively over the whole state, recording what it read",
+    ),
+    "head_hash": (pa.string(), "hex", "hash of the chain's last imported block"),
+    "expected_head_hash": (pa.string(), "hex", "the fixture's lastblockhash"),
     "cycles_per_gas": (pa.float64(), "cycles/gas", "total cycles per unit of gas"),
     "execute_ms": (pa.float64(), "ms", "zkVM execution wall time"),
     "native_ms": (pa.float64(), "ms", "same workload compiled natively (reference)"),

@@ -20,10 +20,10 @@ from zkprof.atomic import write_bytes_atomic
 from zkprof.guest import GuestProgram, unprovable_reason
 from zkprof.paths import cache_dir
 from zkprof.runner import PROVE, CaseFailure, RunSettings, Worker, host_id, measure_isolated
-from zkprof.witness import STATE_TEST, read_witnesses
+from zkprof.witness import BLOCKCHAIN_TEST, STATE_TEST, read_witnesses
 
 if TYPE_CHECKING:
-    from zkprof._native import EvmOutput, NativeRun
+    from zkprof._native import ChainOutput, EvmOutput, NativeRun
 
 RAW_INPUT = "raw_input"
 
@@ -50,8 +50,9 @@ def _base_row(
         "image_id": program.image_id,
         "accelerators": program.accelerators,
         "segment_po2": settings.segment_po2,
-        "expected_state_root": expected.get("state_root"),
+        "expected_state_root": expected.get("state_root") or expected.get("post_state_root"),
         "expected_logs_hash": expected.get("logs_hash"),
+        "expected_head_hash": expected.get("last_block_hash"),
         "risc0_version": _native.RISC0_VERSION,
         "zkprof_version": zkprof.__version__,
         "host_id": host_id(),
@@ -73,6 +74,70 @@ def _evm_fields(output: EvmOutput) -> dict[str, Any]:
         "sha_compressions": calls["sha_compressions"],
         "bigint2_calls": calls["bigint2_calls"],
     }
+
+
+def _chain_fields(chain: ChainOutput, description: dict[str, Any]) -> dict[str, Any]:
+    blocks = chain["blocks"]
+    facts = description.get("witness") or {}
+    valid = [b for b in blocks if b["rejected"] is None]
+    return {
+        "blocks": len(blocks),
+        "blocks_rejected": len(blocks) - len(valid),
+        "transactions": sum(b["transactions"] for b in valid),
+        "gas_used": sum(b["gas_used"] for b in valid),
+        "block_gas_used": [b["gas_used"] for b in blocks],
+        "block_transactions": [b["transactions"] for b in blocks],
+        "block_cycles": [
+            b["cycles_witness"] + b["cycles_execution"] + b["cycles_state_root"] for b in blocks
+        ],
+        "cycles_decode": chain["decode_cycles"],
+        "cycles_witness": sum(b["cycles_witness"] for b in blocks),
+        "cycles_transaction": sum(b["cycles_execution"] for b in blocks),
+        "cycles_state_root": sum(b["cycles_state_root"] for b in blocks),
+        "state_root": chain["head_state_root"],
+        "head_hash": chain["head_hash"],
+        "witness_bytes": sum(facts.get("witness_bytes", [])),
+        "witness_nodes": sum(facts.get("witness_nodes", [])),
+        "block_witness_bytes": facts.get("witness_bytes"),
+        "witness_generation_ms": facts.get("generation_ms"),
+        "keccak_permutations": chain["accelerator_calls"]["keccak_permutations"],
+        "sha_compressions": chain["accelerator_calls"]["sha_compressions"],
+        "bigint2_calls": chain["accelerator_calls"]["bigint2_calls"],
+    }
+
+
+def _block_verdicts(chain: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+    """What two runs of a chain must agree on: every block's verdict and numbers, not cycles."""
+    keys = ("number", "hash", "rejected", "gas_used", "transactions", "state_root")
+    return [tuple(b[k] for k in keys) for b in chain["blocks"]]
+
+
+def check_chain(
+    expected: dict[str, Any], zkvm: ChainOutput, full_state: Mapping[str, Any] | None
+) -> list[str]:
+    """What differs between a chain's zkVM run and the fixture (and the full-state run of
+    witness generation, which the witness-based run must equal block for block)."""
+    if zkvm["witness_error"]:
+        return [f"witness: {zkvm['witness_error']}"]
+    problems = []
+    exceptions = expected["block_exceptions"]
+    blocks = zkvm["blocks"]
+    if len(blocks) != len(exceptions):
+        problems.append(f"{len(blocks)} blocks validated, the fixture has {len(exceptions)}")
+    for i, (block, exception) in enumerate(zip(blocks, exceptions, strict=False)):
+        if exception is not None and block["rejected"] is None:
+            problems.append(f"block {i + 1}: valid, but the fixture expects {exception}")
+        elif exception is None and block["rejected"] is not None:
+            problems.append(f"block {i + 1}: rejected ({block['rejected']}), but it is valid")
+    if zkvm["head_hash"] != expected["last_block_hash"]:
+        problems.append(f"head {zkvm['head_hash']} != lastblockhash {expected['last_block_hash']}")
+    if zkvm["head_state_root"] != expected["post_state_root"]:
+        problems.append(
+            f"state root {zkvm['head_state_root']} != expected {expected['post_state_root']}"
+        )
+    if full_state is not None and _block_verdicts(full_state) != _block_verdicts(zkvm):
+        problems.append("the witness-based run differs from the full-state run")
+    return problems
 
 
 def check_state_test(
@@ -163,16 +228,26 @@ def profile_case(
             svg = settings.pprof_path.with_suffix(".svg")
             write_flame_graph(stacks, str(row["case_id"]), svg, subtitle)
     reason = [retried] if retried else []
-    if description.get("kind", STATE_TEST) == STATE_TEST:
+    kind = description.get("kind", STATE_TEST)
+    if kind in (STATE_TEST, BLOCKCHAIN_TEST):
         from zkprof import _native
 
         zkvm = _native.evm_decode_output(journal)
         native = _native.evm_run_native(guest_input)
         row["native_ms"] = native["native_ms"]
-        row |= _evm_fields(zkvm)
-        if zkvm["gas_used"]:
-            row["cycles_per_gas"] = row["total_cycles"] / zkvm["gas_used"]
-        problems = check_state_test(description["expected"], zkvm, native)
+        if zkvm["kind"] == "state_test" and native["kind"] == "state_test":
+            row |= _evm_fields(zkvm)
+            problems = check_state_test(description["expected"], zkvm, native)
+        elif zkvm["kind"] == "chain" and native["kind"] == "chain":
+            row |= _chain_fields(zkvm, description)
+            full_state = (description.get("witness") or {}).get("full_state")
+            problems = check_chain(description["expected"], zkvm, full_state)
+            if _block_verdicts(native) != _block_verdicts(zkvm):
+                problems.append("the native run differs from the zkVM run")
+        else:
+            problems = [f"a {kind} case gave a {zkvm['kind']} result"]
+        if row.get("gas_used"):
+            row["cycles_per_gas"] = row["total_cycles"] / row["gas_used"]
         status = metrics.MISMATCHED if problems else metrics.MATCHED
         reason += problems
     else:

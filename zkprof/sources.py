@@ -30,6 +30,7 @@ class SourceCase:
     group: str
     skip_reason: str | None
     description: dict[str, Any] = field(repr=False)
+    # A `witness.WitnessBytes` also carries facts to keep in the description (witness sizes).
     make_input: Callable[[], bytes] = field(repr=False, compare=False)
 
 
@@ -53,7 +54,9 @@ class CaseSource(Protocol):
 
 @dataclass(frozen=True)
 class StateTests:
-    """Ethereum state tests (*.json), one case per fork and post entry, run by the EVM guest."""
+    """Ethereum tests (*.json), run by the EVM guests: state tests (one case per fork and post
+    entry) and blockchain tests (one case per test: its chain, from execution witnesses), the
+    format detected per file."""
 
     root: Path
     kind: str = "state_test"
@@ -62,20 +65,19 @@ class StateTests:
         return sorted(p for p in self.root.rglob("*.json") if p.is_file())
 
     def load_file(self, path: Path) -> tuple[list[SourceCase], list[CaseError]]:
-        from zkprof.witness import case_description, evm_witness
+        from zkprof.cases.blockchain_tests import ChainCase
+        from zkprof.witness import case_description, chain_description, chain_witness, evm_witness
 
         cases, errors = load_state_test_file(path, self.root)
-        return [
-            SourceCase(
-                c.case_id,
-                c.source,
-                c.group,
-                c.skip_reason,
-                case_description(c),
-                functools.partial(evm_witness, c),
-            )
-            for c in cases
-        ], errors
+        out = []
+        for c in cases:
+            make: Callable[[], bytes]
+            if isinstance(c, ChainCase):
+                description, make = chain_description(c), functools.partial(chain_witness, c)
+            else:
+                description, make = case_description(c), functools.partial(evm_witness, c)
+            out.append(SourceCase(c.case_id, c.source, c.group, c.skip_reason, description, make))
+        return out, errors
 
 
 def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:

@@ -18,9 +18,46 @@ import pyarrow.parquet as pq
 
 from zkprof.atomic import write_atomic
 from zkprof.cases import Case
+from zkprof.cases.blockchain_tests import ChainCase
 from zkprof.sources import CaseSource, SourceCase
 
 STATE_TEST = "state_test"
+BLOCKCHAIN_TEST = "blockchain_test"
+
+
+def chain_description(case: ChainCase) -> dict[str, Any]:
+    return {
+        "kind": BLOCKCHAIN_TEST,
+        "case_id": case.case_id,
+        "source": case.source,
+        "test_name": case.test_name,
+        "fork": case.network,
+        "group": case.group,
+        "expected": asdict(case.expected),
+        "skip_reason": case.skip_reason,
+        "error": None,
+    }
+
+
+class WitnessBytes(bytes):
+    """A guest input that carries facts of its making, kept in the case's description (under
+    "witness") so that its run can use them without generating it again."""
+
+    facts: dict[str, Any]
+
+    def __new__(cls, data: bytes, facts: dict[str, Any]) -> WitnessBytes:
+        made = super().__new__(cls, data)
+        made.facts = facts
+        return made
+
+
+def chain_witness(case: ChainCase) -> WitnessBytes:
+    """Witness generation for a chain: the guest's input (each block with its execution witness)
+    and, as its facts, the full-state run's result, the witness sizes and the generation time."""
+    from zkprof import _native
+
+    data, facts = _native.chain_witness(json.dumps(case.input, sort_keys=True))
+    return WitnessBytes(data, dict(facts))
 
 
 def case_description(case: Case) -> dict[str, Any]:
@@ -52,10 +89,14 @@ def prepare(case: SourceCase) -> tuple[dict[str, Any], bytes]:
     if case.skip_reason is not None:
         return description, b""
     try:
-        return description, case.make_input()
+        guest_input = case.make_input()
     except ValueError as err:
         description["error"] = f"{case.source}: case {case.case_id}: {err}"
         return description, b""
+    if isinstance(guest_input, WitnessBytes):
+        description["witness"] = guest_input.facts
+        guest_input = bytes(guest_input)
+    return description, guest_input
 
 
 WITNESS_SCHEMA = pa.schema(

@@ -25,9 +25,12 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from zkprof import jsonio
+
+if TYPE_CHECKING:
+    from zkprof.cases.blockchain_tests import ChainCase
 
 __all__ = [
     "MAX_CASE_ID_LENGTH",
@@ -354,11 +357,12 @@ def _parse_env(raw: Any) -> dict[str, Any]:
     return env
 
 
-def _parse_pre(raw: Any) -> dict[str, Any]:
-    pre_raw = _object(raw, "pre")
+def _parse_pre(raw: Any, name: str = "pre") -> dict[str, Any]:
+    """A `pre` (or a blockchain test's `postState`) section, normalized; errors say `name`."""
+    pre_raw = _object(raw, name)
     pre: dict[str, Any] = {}
     for raw_address, raw_account in pre_raw.items():
-        prefix = f"pre.{_shown(raw_address)}"
+        prefix = f"{name}.{_shown(raw_address)}"
         address = _address(raw_address, prefix)
         if address in pre:
             raise _Invalid(prefix, f"address {address} appears twice (case differs)")
@@ -591,10 +595,14 @@ def _chain_id(test: dict[str, Any]) -> int:
 # Case ids.
 
 
-def _case_id(path_parts: tuple[str, ...], test: str, fork: str, d: int, g: int, v: int) -> str:
-    suffix = f"d{d}g{g}v{v}"
+def _case_id(
+    path_parts: tuple[str, ...], test: str, fork: str, indexes: tuple[int, int, int] | None
+) -> str:
+    """A case's id: file path parts, test and fork joined by "__", and for a state test its
+    indexes (a blockchain test is one case). Ids that are not clean are sanitized, with a hash."""
+    suffix = f"d{indexes[0]}g{indexes[1]}v{indexes[2]}" if indexes is not None else None
     components = (*path_parts, test, fork)
-    raw_id = "__".join((*components, suffix))
+    raw_id = "__".join((*components, suffix) if suffix else components)
     clean = (
         all(_CLEAN_COMPONENT.fullmatch(c) and ".." not in c for c in components)
         and raw_id[0] not in ".-"
@@ -603,16 +611,17 @@ def _case_id(path_parts: tuple[str, ...], test: str, fork: str, d: int, g: int, 
     if clean:
         return raw_id
     # Sanitizing may merge distinct inputs, so a hash of the raw tuple keeps them apart;
-    # its "-h" marker never occurs in the last part of a clean id (always d#g#v#).
-    digest = hashlib.sha256(
-        json.dumps([list(path_parts), test, fork, d, g, v]).encode("utf-8", "surrogatepass")
-    ).hexdigest()[:_ID_HASH_HEX]
+    # its "-h" marker never occurs in the last part of a clean state-test id (always d#g#v#).
+    key = [list(path_parts), test, fork, *(indexes if indexes is not None else ("chain",))]
+    digest = hashlib.sha256(json.dumps(key).encode("utf-8", "surrogatepass")).hexdigest()[
+        :_ID_HASH_HEX
+    ]
     hash_suffix = f"-h{digest}"
 
     def sanitize(text: str) -> str:
         return _DOT_RUNS.sub(".", _UNSAFE_ID_CHARS.sub("_", text))
 
-    tail = f"__{sanitize(fork)[:40]}__{suffix}"
+    tail = f"__{sanitize(fork)[:40]}" + (f"__{suffix}" if suffix else "")
     budget = MAX_CASE_ID_LENGTH - len(tail) - len(hash_suffix)
     head = sanitize("__".join((*path_parts, test)))[:budget].strip("_").lstrip(".-") or "_"
     return _DOT_RUNS.sub(".", f"{head}{tail}") + hash_suffix
@@ -694,7 +703,7 @@ def _load_test(
             except _Invalid as exc:
                 errors.append(CaseError(source, name, exc.field, exc.message))
                 continue
-            case_id = _case_id(path_parts, name, fork, d, g, v)
+            case_id = _case_id(path_parts, name, fork, (d, g, v))
             if case_id in seen_ids:
                 errors.append(
                     CaseError(
@@ -725,7 +734,7 @@ def _load_test(
 
 def _load_file(
     path: Path, tests_dir: Path, seen_ids: set[str]
-) -> tuple[list[Case], list[CaseError]]:
+) -> tuple[list[Case | ChainCase], list[CaseError]]:
     source = _relative_source(path, tests_dir)
     posix = PurePosixPath(source)
     parent = posix.parent.as_posix()
@@ -755,7 +764,14 @@ def _load_file(
     stem = posix.name[: -len(".json")] if posix.name.endswith(".json") else posix.name
     path_parts = (*posix.parent.parts, stem) if str(posix.parent) != "." else (stem,)
 
-    cases: list[Case] = []
+    from zkprof.cases import blockchain_tests
+
+    # The format is the file's: blockchain tests if its first test is one.
+    first = next(iter(document.values()), None)
+    load_test: Any = (
+        blockchain_tests.load_test if blockchain_tests.is_blockchain_test(first) else _load_test
+    )
+    cases: list[Case | ChainCase] = []
     errors: list[CaseError] = []
     duplicated = set(document.duplicates) if isinstance(document, _DuplicateKeysDict) else set()
     for name, raw_test in document.items():
@@ -766,18 +782,19 @@ def _load_file(
             message = "test name is not valid Unicode (it holds a lone surrogate)"
             errors.append(CaseError(source, name, None, message))
             continue
-        test_cases, test_errors = _load_test(source, path_parts, group, name, raw_test, seen_ids)
+        test_cases, test_errors = load_test(source, path_parts, group, name, raw_test, seen_ids)
         cases.extend(test_cases)
         errors.extend(test_errors)
     return cases, errors
 
 
-def load_file(path: Path, tests_dir: Path) -> tuple[list[Case], list[CaseError]]:
-    """Load one state-test file; ``source`` and ids are relative to ``tests_dir``."""
+def load_file(path: Path, tests_dir: Path) -> tuple[list[Case | ChainCase], list[CaseError]]:
+    """Load one state-test or blockchain-test file; ``source`` and ids are relative to
+    ``tests_dir``."""
     return _load_file(Path(path), Path(tests_dir), set())
 
 
-def load_cases(tests_dir: Path) -> tuple[list[Case], list[CaseError]]:
+def load_cases(tests_dir: Path) -> tuple[list[Case | ChainCase], list[CaseError]]:
     """Load every ``*.json`` under ``tests_dir``, in sorted path order."""
     tests_dir = Path(tests_dir)
     if not tests_dir.is_dir():
@@ -787,7 +804,7 @@ def load_cases(tests_dir: Path) -> tuple[list[Case], list[CaseError]]:
     except OSError as exc:
         return [], [CaseError(tests_dir.as_posix(), None, None, f"cannot list files: {exc}")]
     paths.sort(key=lambda p: p.relative_to(tests_dir).as_posix())
-    cases: list[Case] = []
+    cases: list[Case | ChainCase] = []
     errors: list[CaseError] = []
     # One id set for the whole tree so ids stay unique across files too.
     seen_ids: set[str] = set()

@@ -31,7 +31,8 @@ use revm::primitives::{Address, Bytes, Log, TxKind, B256, U256};
 use revm::state::EvmState;
 use revm::{Context, ExecuteEvm, MainBuilder, MainContext};
 use zkprof_types::{
-    AcceleratorCalls, EvmInput, EvmOutput, Outcome, RegionCycles, Transaction, Word,
+    AcceleratorCalls, EvmInput, EvmOutput, GuestInput, GuestOutput, Outcome, RegionCycles,
+    Transaction, Word,
 };
 
 /// ethereum/tests fork names and the revm spec each runs with.
@@ -79,6 +80,23 @@ fn spec_for(fork: &str) -> Option<SpecId> {
 pub const UNSUPPORTED_FORK: &str = "UNSUPPORTED_FORK";
 /// The `Rejected` kind for a fee field that is valid in Ethereum but above revm's `u128`.
 pub const UNSUPPORTED_FEE_ABOVE_U128: &str = "UNSUPPORTED_FEE_ABOVE_U128";
+
+/// Runs what an EVM guest was given: a state-test case or a chain. `decode` is the cycles the
+/// caller spent decoding the input, recorded in the output.
+pub fn run(input: GuestInput, decode: u64, cycles: &dyn Fn() -> u64) -> GuestOutput {
+    match input {
+        GuestInput::StateTest(case) => {
+            let mut out = execute(&case, cycles);
+            out.region_cycles.decode = decode;
+            GuestOutput::StateTest(out)
+        }
+        GuestInput::Chain(chain) => {
+            let mut out = block::validate_chain(chain, cycles);
+            out.decode_cycles = decode;
+            GuestOutput::Chain(out)
+        }
+    }
+}
 
 /// Runs one state-test case.
 ///

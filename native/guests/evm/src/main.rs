@@ -1,6 +1,7 @@
-//! EVM guest. Input: a `zkprof_types::EvmInput` in zkprof's wire format (raw bytes on stdin).
-//! Journal: the `zkprof_types::EvmOutput`, with the cycles of decoding, the transaction and the
-//! state root measured by the zkVM's own cycle counter.
+//! EVM guest. Input: a `zkprof_types::GuestInput` in zkprof's wire format (raw bytes on stdin):
+//! a state-test case, or a blockchain test's chain with each block's execution witness.
+//! Journal: the matching `zkprof_types::GuestOutput`, with the cycles of each region measured by
+//! the zkVM's own cycle counter.
 #![no_main]
 
 use risc0_zkvm::guest::env;
@@ -12,9 +13,9 @@ fn main() {
     let start = env::cycle_count();
     let mut bytes = Vec::new();
     env::stdin().read_to_end(&mut bytes).expect("reading input");
-    let input: zkprof_types::EvmInput = zkprof_types::decode(&bytes).expect("decoding EvmInput");
+    let input: zkprof_types::GuestInput =
+        zkprof_types::decode(&bytes).expect("decoding GuestInput");
     let decode = env::cycle_count() - start;
-    let mut output = zkprof_evm::execute(&input, &env::cycle_count);
-    output.region_cycles.decode = decode;
-    env::commit_slice(&zkprof_types::encode(&output).expect("encoding EvmOutput"));
+    let output = zkprof_evm::run(input, decode, &env::cycle_count);
+    env::commit_slice(&zkprof_types::encode(&output).expect("encoding GuestOutput"));
 }
