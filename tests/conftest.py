@@ -11,6 +11,7 @@ from zkprof.guest import GuestProgram, build_program
 from zkprof.paths import GUESTS_DIR, REPO_ROOT, shared_fixtures_dir
 
 SHARED_FIXTURES = shared_fixtures_dir() / "state_tests"
+SHARED_BLOCKCHAIN_FIXTURES = shared_fixtures_dir() / "blockchain_tests"
 BUILD_DIR = REPO_ROOT / "build" / "guests"
 
 
@@ -29,15 +30,24 @@ def calibration_bytes(calibration: GuestProgram) -> bytes:
     return calibration.program_path.read_bytes()
 
 
-@pytest.fixture(scope="session")
-def shared_fixtures() -> Path:
-    if not SHARED_FIXTURES.is_dir():
-        message = f"shared state-test fixtures not found at {SHARED_FIXTURES} (set ZKPROF_FIXTURES)"
+def _required(folder: Path, what: str) -> Path:
+    if not folder.is_dir():
+        message = f"shared {what} fixtures not found at {folder} (set ZKPROF_FIXTURES)"
         # CI requires them: a missing folder fails there instead of skipping.
         if os.environ.get("ZKPROF_REQUIRE_FIXTURES") == "1":
             pytest.fail(message)
         pytest.skip(message)
-    return SHARED_FIXTURES
+    return folder
+
+
+@pytest.fixture(scope="session")
+def shared_fixtures() -> Path:
+    return _required(SHARED_FIXTURES, "state-test")
+
+
+@pytest.fixture(scope="session")
+def shared_blockchain_fixtures() -> Path:
+    return _required(SHARED_BLOCKCHAIN_FIXTURES, "blockchain-test")
 
 
 @pytest.fixture(scope="session")
