@@ -88,7 +88,7 @@ pub fn run(input: GuestInput, decode: u64, cycles: &dyn Fn() -> u64) -> GuestOut
         GuestInput::StateTest(case) => {
             let mut out = execute(&case, cycles);
             out.region_cycles.decode = decode;
-            GuestOutput::StateTest(out)
+            GuestOutput::StateTest(Box::new(out))
         }
         GuestInput::Chain(chain) => {
             let mut out = block::validate_chain(chain, cycles);

@@ -28,7 +28,7 @@ fn evm_witness<'py>(py: Python<'py>, case_json: &str) -> PyResult<Bound<'py, PyB
     let bytes = py.detach(move || {
         guarded(|| {
             let input = zkprof_evm::input_from_case_json(&json).map_err(Failure::Invalid)?;
-            zkprof_types::encode(&GuestInput::StateTest(input))
+            zkprof_types::encode(&GuestInput::StateTest(Box::new(input)))
                 .map_err(|e| Failure::Invalid(e.to_string()))
         })
     })?;
@@ -173,7 +173,8 @@ fn chain_witness<'py>(
 /// the field that errors (ValueError) name.
 #[pyfunction]
 fn evm_state_root(state_json: &str, name: &str) -> PyResult<String> {
-    let root = guarded(|| zkprof_evm::state_root_of_json(state_json, name).map_err(Failure::Invalid))?;
+    let root =
+        guarded(|| zkprof_evm::state_root_of_json(state_json, name).map_err(Failure::Invalid))?;
     Ok(hex32(&root))
 }
 

@@ -142,14 +142,14 @@ pub struct EvmOutput {
 /// What the EVM guests read: one state-test case, or one blockchain test's chain.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum GuestInput {
-    StateTest(EvmInput),
+    StateTest(Box<EvmInput>),
     Chain(ChainInput),
 }
 
 /// What the EVM guests commit, one variant per [`GuestInput`] variant.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum GuestOutput {
-    StateTest(EvmOutput),
+    StateTest(Box<EvmOutput>),
     Chain(ChainOutput),
 }
 

@@ -267,6 +267,8 @@ fn add_to_bloom(bloom: &mut [u8; 256], log: &Log) {
     }
 }
 
+// One block's whole state transition; its inputs are the block's parts and the chain's view.
+#[allow(clippy::too_many_arguments)]
 fn execute(
     parts: &[Item<'_>],
     header: Header,
