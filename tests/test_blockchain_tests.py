@@ -13,6 +13,7 @@ import pytest
 from zkprof import metrics
 from zkprof.cases import load_cases, load_file
 from zkprof.cases.blockchain_tests import ChainCase
+from zkprof.cases.state_tests import _parse_pre
 from zkprof.guest import GuestProgram
 from zkprof.profile import profile_case
 from zkprof.runner import RunSettings
@@ -236,3 +237,66 @@ def test_one_small_block_is_proved_and_verified(
     row = profile_case(description, witness, built_guest("evm"), settings)
     assert row["status"] == metrics.MATCHED, row["reason"]
     assert row["receipt_bytes"] > 0 and row["verify_ms"] > 0
+
+
+BEACON_ROOTS = "0x000f3df6d732807ef1319fb7b8bb8522d0beac02"
+
+
+def _state_test_form(test: dict[str, Any]) -> dict[str, Any]:
+    """The state test of a one-transaction block (what ethereum/tests made the block from)."""
+    header, tx = test["blocks"][0]["blockHeader"], test["blocks"][0]["transactions"][0]
+    fees = {k: tx[k] for k in ("gasPrice", "maxFeePerGas", "maxPriorityFeePerGas") if k in tx}
+    transaction = {
+        "data": [tx["data"]],
+        "gasLimit": [tx["gasLimit"]],
+        "value": [tx["value"]],
+        "nonce": tx["nonce"],
+        "to": tx["to"],
+        "sender": tx["sender"],
+        **fees,
+    }
+    if "accessList" in tx:
+        transaction["accessLists"] = [tx["accessList"]]
+    env = {
+        "currentCoinbase": header["coinbase"],
+        "currentNumber": header["number"],
+        "currentTimestamp": header["timestamp"],
+        "currentGasLimit": header["gasLimit"],
+        "currentDifficulty": "0x00",
+        "currentBaseFee": header["baseFeePerGas"],
+        "currentRandom": header["mixHash"],
+        "currentExcessBlobGas": header["excessBlobGas"],
+    }
+    zero = "0x" + "00" * 32
+    post = {test["network"]: [{"indexes": {"data": 0, "gas": 0, "value": 0}, "hash": zero, "logs": zero}]}  # fmt: skip
+    return {"env": env, "pre": test["pre"], "transaction": transaction, "post": post}
+
+
+def test_a_state_test_and_its_blockchain_form_agree(
+    shared_blockchain_fixtures: Path, tmp_path: Path
+) -> None:
+    from zkprof import _native
+    from zkprof.witness import evm_witness
+
+    compared = 0
+    for path in sorted((shared_blockchain_fixtures / "GeneralStateTests").rglob("*.json")):
+        for name, test in json.loads(path.read_text()).items():
+            blocks = test["blocks"]
+            if len(blocks) != 1 or len(blocks[0].get("transactions", [])) != 1:
+                continue
+            state_file = tmp_path / f"{name}.json"
+            state_file.write_text(json.dumps({name: _state_test_form(test)}))
+            cases, errors = load_file(state_file, tmp_path)
+            assert not errors, errors
+            state = _native.evm_run_native(evm_witness(cases[0]))  # type: ignore[arg-type]
+            assert state["kind"] == "state_test"
+            # The block's post-state, less what its EIP-4788 system call wrote (a state test has
+            # no block around it).
+            post = json.loads(json.dumps(test["postState"]))
+            if BEACON_ROOTS in post:
+                post[BEACON_ROOTS]["storage"] = test["pre"][BEACON_ROOTS]["storage"]
+            root = _native.evm_state_root(json.dumps(_parse_pre(post, "postState")), "postState")
+            assert state["gas_used"] == int(blocks[0]["blockHeader"]["gasUsed"], 16), name
+            assert state["state_root"] == root, name
+            compared += 1
+    assert compared >= 20
