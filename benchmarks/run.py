@@ -569,7 +569,7 @@ def bench_blocks(tmp: Path) -> str:
     from zkprof.cases.blockchain_tests import ChainCase
     from zkprof.profile import profile_case
     from zkprof.runner import RunSettings
-    from zkprof.witness import WitnessBytes, chain_description, chain_witness
+    from zkprof.witness import chain_description, chain_witness
 
     program = build_program(GUESTS_DIR / "evm-accelerated", BUILD, quiet=True)
     cases, _ = load_cases(shared_fixtures_dir() / "blockchain_tests")
@@ -585,7 +585,7 @@ def bench_blocks(tmp: Path) -> str:
         )
         full = profile_case(
             chain_description(case) | {"witness": dict(full_facts)},
-            bytes(WitnessBytes(full_bytes, dict(full_facts))),
+            full_bytes,
             program,
             RunSettings(segment_po2=20),
         )

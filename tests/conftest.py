@@ -20,6 +20,16 @@ def built_guest(name: str) -> GuestProgram:
     return build_program(GUESTS_DIR / name, BUILD_DIR, quiet=True)
 
 
+@pytest.fixture(scope="module")
+def evm_guest() -> GuestProgram:
+    return built_guest("evm")
+
+
+@pytest.fixture(scope="module")
+def accelerated_guest() -> GuestProgram:
+    return built_guest("evm-accelerated")
+
+
 @pytest.fixture(scope="session")
 def calibration() -> GuestProgram:
     return built_guest("calibration")

@@ -27,16 +27,6 @@ WALLET = "ValidBlocks/bcWalletTest/wallet2outOf3txs.json"
 MERGE = "ValidBlocks/bcExample/mergeExample.json"
 
 
-@pytest.fixture(scope="module")
-def evm_guest() -> GuestProgram:
-    return built_guest("evm")
-
-
-@pytest.fixture(scope="module")
-def accelerated_guest() -> GuestProgram:
-    return built_guest("evm-accelerated")
-
-
 def _source_case(case: ChainCase) -> SourceCase:
     def make() -> bytes:
         return chain_witness(case)

@@ -20,16 +20,6 @@ from .conftest import built_guest
 EXAMPLES = REPO_ROOT / "examples" / "state_tests"
 
 
-@pytest.fixture(scope="module")
-def evm_guest() -> GuestProgram:
-    return built_guest("evm")
-
-
-@pytest.fixture(scope="module")
-def accelerated_guest() -> GuestProgram:
-    return built_guest("evm-accelerated")
-
-
 # What both guests must agree on, case by case (and each with the native run and the fixture).
 RESULT_FIELDS = ("status", "outcome", "gas_used", "state_root", "logs_hash")
 

@@ -84,7 +84,7 @@ fn encode_account(info: &AccountInfo, storage_root: B256) -> Vec<u8> {
 }
 
 /// What the block has done to an account so far.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 struct Changed {
     /// `None`: the account is gone (self-destructed, or touched while empty).
     info: Option<AccountInfo>,
@@ -250,11 +250,7 @@ impl<'w> BlockState<'w> {
 
     /// Sets an account outright (withdrawals credit balances this way).
     pub fn set_account(&mut self, address: Address, info: Option<AccountInfo>) {
-        let entry = self.changed.entry(address).or_insert_with(|| Changed {
-            info: None,
-            storage_cleared: false,
-            storage: BTreeMap::new(),
-        });
+        let entry = self.changed.entry(address).or_default();
         if info.is_none() {
             entry.storage_cleared = true;
             entry.storage.clear();
@@ -278,11 +274,7 @@ impl<'w> BlockState<'w> {
                     self.codes.codes.entry(account.info.code_hash).or_insert_with(|| code.clone());
                 }
             }
-            let entry = self.changed.entry(address).or_insert_with(|| Changed {
-                info: None,
-                storage_cleared: false,
-                storage: BTreeMap::new(),
-            });
+            let entry = self.changed.entry(address).or_default();
             if account.is_created() {
                 // A new account starts from empty storage even if the address had some.
                 entry.storage_cleared = true;

@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList};
-use zkprof_types::{ChainOutput, EvmOutput, GuestInput, GuestOutput, Outcome};
+use zkprof_types::{AcceleratorCalls, ChainOutput, EvmOutput, GuestInput, GuestOutput, Outcome};
 
 use crate::errors::{guarded, Failure};
 
@@ -48,23 +48,28 @@ fn output_dict<'py>(py: Python<'py>, out: &EvmOutput) -> PyResult<Bound<'py, PyD
     let d = PyDict::new(py);
     d.set_item("outcome", outcome_text(&out.outcome))?;
     d.set_item("gas_used", out.gas_used)?;
-    d.set_item("state_root", format!("0x{}", hex::encode(out.state_root)))?;
-    d.set_item("logs_hash", format!("0x{}", hex::encode(out.logs_hash)))?;
+    d.set_item("state_root", hex32(&out.state_root))?;
+    d.set_item("logs_hash", hex32(&out.logs_hash))?;
     let cycles = PyDict::new(py);
     cycles.set_item("decode", out.region_cycles.decode)?;
     cycles.set_item("transaction", out.region_cycles.transaction)?;
     cycles.set_item("state_root", out.region_cycles.state_root)?;
     d.set_item("region_cycles", cycles)?;
-    let calls = PyDict::new(py);
-    calls.set_item("keccak_permutations", out.accelerator_calls.keccak_permutations)?;
-    calls.set_item("sha_compressions", out.accelerator_calls.sha_compressions)?;
-    calls.set_item("bigint2_calls", out.accelerator_calls.bigint2_calls)?;
-    d.set_item("accelerator_calls", calls)?;
+    d.set_item("accelerator_calls", calls_dict(py, &out.accelerator_calls)?)?;
     Ok(d)
 }
 
 fn hex32(word: &[u8; 32]) -> String {
     format!("0x{}", hex::encode(word))
+}
+
+/// `accelerator_calls` of a state test's or a chain's output.
+fn calls_dict<'py>(py: Python<'py>, calls: &AcceleratorCalls) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    d.set_item("keccak_permutations", calls.keccak_permutations)?;
+    d.set_item("sha_compressions", calls.sha_compressions)?;
+    d.set_item("bigint2_calls", calls.bigint2_calls)?;
+    Ok(d)
 }
 
 fn chain_dict<'py>(py: Python<'py>, out: &ChainOutput) -> PyResult<Bound<'py, PyDict>> {
@@ -88,11 +93,7 @@ fn chain_dict<'py>(py: Python<'py>, out: &ChainOutput) -> PyResult<Bound<'py, Py
     d.set_item("head_state_root", hex32(&out.head_state_root))?;
     d.set_item("witness_error", out.witness_error.clone())?;
     d.set_item("decode_cycles", out.decode_cycles)?;
-    let calls = PyDict::new(py);
-    calls.set_item("keccak_permutations", out.accelerator_calls.keccak_permutations)?;
-    calls.set_item("sha_compressions", out.accelerator_calls.sha_compressions)?;
-    calls.set_item("bigint2_calls", out.accelerator_calls.bigint2_calls)?;
-    d.set_item("accelerator_calls", calls)?;
+    d.set_item("accelerator_calls", calls_dict(py, &out.accelerator_calls)?)?;
     Ok(d)
 }
 

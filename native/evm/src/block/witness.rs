@@ -104,7 +104,8 @@ pub fn generate(json: &str, full_witness: bool) -> Result<GeneratedChain, String
     let mut witness_sizes = Vec::new();
     for rlp_bytes in blocks {
         // BLOCKHASH reaches 256 blocks back from the parent.
-        let parent = block_header(&rlp_bytes).and_then(|(h, _)| known.get(&h.parent_hash).cloned());
+        let decoded = block_header(&rlp_bytes);
+        let parent = decoded.as_ref().and_then(|(h, _)| known.get(&h.parent_hash).cloned());
         let mut ancestors = Vec::new();
         let mut cursor = parent.clone();
         while let Some(h) = cursor {
@@ -149,7 +150,7 @@ pub fn generate(json: &str, full_witness: bool) -> Result<GeneratedChain, String
             witness.nodes = nodes.all();
             witness.codes = codes.all();
         }
-        if let Some((h, raw)) = block_header(&rlp_bytes).filter(|_| verdict.is_ok()) {
+        if let Some((h, raw)) = decoded.filter(|_| verdict.is_ok()) {
             header_rlp.insert(h.hash, raw);
         }
         full_state.blocks.push(record(number, hash, verdict, region, &mut known, &mut head));
