@@ -20,7 +20,7 @@ from zkprof.runner import RunSettings
 from zkprof.sources import SourceCase, StateTests
 from zkprof.witness import chain_description, chain_witness, prepare
 
-from .conftest import SHARED_FIXTURES, built_guest
+from .conftest import SHARED_FIXTURES
 
 # A valid chain of six blocks with transactions, and a one-block chain.
 WALLET = "ValidBlocks/bcWalletTest/wallet2outOf3txs.json"
@@ -207,12 +207,12 @@ def test_pre_state_must_match_the_genesis_root(
 
 @pytest.mark.slow
 def test_one_small_block_is_proved_and_verified(
-    shared_blockchain_fixtures: Path, tmp_path: Path, accelerated_guest: GuestProgram
+    shared_blockchain_fixtures: Path, tmp_path: Path, evm_guest: GuestProgram
 ) -> None:
     from zkprof.runner import PROVE
 
     # The first block of a chain without transactions: 3.75 M cycles at po2 16 (58 segments,
-    # 1.19 M user cycles), about 45 minutes of proving on 2 cores.
+    # 1.19 M user cycles): 49 minutes of proving and verifying on 2 cores (2026-12-03).
     ((_name, test),) = json.loads(
         (shared_blockchain_fixtures / "ValidBlocks/bcGasPricerTest/notxs.json").read_text()
     ).items()
@@ -225,7 +225,7 @@ def test_one_small_block_is_proved_and_verified(
     assert isinstance(case, ChainCase)
     description, witness = prepare(_source_case(case))
     settings = RunSettings(action=PROVE, segment_po2=16)
-    row = profile_case(description, witness, built_guest("evm"), settings)
+    row = profile_case(description, witness, evm_guest, settings)
     assert row["status"] == metrics.MATCHED, row["reason"]
     assert row["receipt_bytes"] > 0 and row["verify_ms"] > 0
 
